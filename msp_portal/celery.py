@@ -1,0 +1,11 @@
+"""The Celery application: broker and result backend on Redis, configuration from Django settings."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "msp_portal.settings.dev")
+
+app = Celery("msp_portal")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

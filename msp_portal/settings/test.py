@@ -1,0 +1,24 @@
+"""Settings for the test suite: the real PostgreSQL and Redis of DATABASE_URL / REDIS_URL."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-insecure-key-000000000000000000000000000000000")
+os.environ.setdefault("LOG_FORMAT", "console")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+from .base import *  # noqa: E402,F403
+from .base import CACHES, STATIC_ROOT, STORAGES
+
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns when it is missing
+
+DEBUG = False
+ALLOWED_HOSTS = ["*"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Each test run gets its own key space, so parallel runs on one Redis never see each other.
+CACHES["default"]["KEY_PREFIX"] = f"msp_portal_test_{os.getpid()}"
+CELERY_TASK_DEFAULT_QUEUE = f"msp_portal_test_{os.getpid()}"

@@ -1,0 +1,72 @@
+from rest_framework import serializers
+
+from ..choices import ROLE_PERMISSIONS, Role
+from ..models import Membership, Organisation, User
+
+
+class OrganisationSerializer(serializers.ModelSerializer):
+    distributor = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Organisation
+        fields = ["slug", "name", "kind", "distributor", "country", "timezone", "currency"]
+        read_only_fields = fields
+
+
+class UserSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="get_full_name", read_only=True)
+
+    class Meta:
+        model = User
+        fields = ["id", "email", "name", "first_name", "last_name"]
+        read_only_fields = fields
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    user = UserSerializer(read_only=True)
+    role_label = serializers.CharField(source="get_role_display", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "user", "role", "role_label", "created_at"]
+        read_only_fields = fields
+
+
+class MyMembershipSerializer(serializers.ModelSerializer):
+    organisation = OrganisationSerializer(read_only=True)
+    role_label = serializers.CharField(source="get_role_display", read_only=True)
+    permissions = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Membership
+        fields = ["organisation", "role", "role_label", "permissions"]
+        read_only_fields = fields
+
+    def get_permissions(self, membership) -> list[str]:
+        return sorted(ROLE_PERMISSIONS.get(membership.role, ()))
+
+
+class MeSerializer(serializers.Serializer):
+    user = UserSerializer()
+    memberships = MyMembershipSerializer(many=True)
+
+
+class MemberInviteSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    role = serializers.ChoiceField(choices=Role.choices)
+    first_name = serializers.CharField(max_length=150, required=False, default="")
+    last_name = serializers.CharField(max_length=150, required=False, default="")
+
+
+class MemberRoleSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
+class TokenLoginSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text="Send as 'Authorization: Token <token>'.")
+    expiry = serializers.DateTimeField()

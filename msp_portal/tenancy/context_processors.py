@@ -1,0 +1,18 @@
+"""Template context shared by every page: the current tenant, the switcher and the navigation."""
+
+from django.conf import settings
+
+from .navigation import navigation_for
+from .selectors import user_membership_list
+
+
+def tenancy(request):
+    tenant = getattr(request, "tenant", None)
+    user = getattr(request, "user", None)
+    context = {"portal_name": settings.PORTAL_NAME, "tenant": tenant}
+    if user is not None and user.is_authenticated:
+        context["user_memberships"] = user_membership_list(user=user)
+    if tenant is not None:
+        match = getattr(request, "resolver_match", None)
+        context["nav_items"] = navigation_for(tenant, match.view_name if match else None)
+    return context

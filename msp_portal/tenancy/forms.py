@@ -1,0 +1,39 @@
+"""Forms of the members pages; choices come from the organisation's kind."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .choices import ROLES_BY_KIND, Role
+from .models import Organisation
+
+
+def role_choices(organisation: Organisation) -> list[tuple[str, str]]:
+    return [(role.value, role.label) for role in ROLES_BY_KIND[organisation.kind]]
+
+
+class MemberInviteForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address"))
+    first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+    def __init__(self, *args, organisation: Organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = role_choices(organisation)
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+    def __init__(self, *args, organisation: Organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = role_choices(organisation)
+
+
+class MemberFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False)
+    role = forms.ChoiceField(label=_("Role"), required=False)
+
+    def __init__(self, *args, organisation: Organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [("", _("All roles")), *role_choices(organisation)]

@@ -1,0 +1,48 @@
+"""The side navigation, per role: each app adds its entries here as it arrives."""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from .choices import Perm
+from .resolve import TenantContext
+
+
+@dataclass(frozen=True)
+class NavEntry:
+    label: str | Promise
+    url_name: str
+    icon: str  # a name from static/img/icons.svg
+    perm: str | None = None  # shown only to roles holding this permission
+    kind: str | None = None  # shown only in organisations of this kind
+
+
+NAV_ENTRIES: list[NavEntry] = [
+    NavEntry(_("Dashboard"), "tenancy:dashboard", "home"),
+    NavEntry(_("MSP accounts"), "tenancy:msp-list", "building", kind="distributor"),
+    NavEntry(_("Members"), "tenancy:member-list", "users"),
+]
+
+
+def navigation_for(tenant: TenantContext, current_url_name: str | None) -> list[dict]:
+    """Entries the tenant's role may see, with their URLs and which one is current."""
+    items = []
+    for entry in NAV_ENTRIES:
+        if entry.perm and not tenant.can(entry.perm):
+            continue
+        if entry.kind and entry.kind != tenant.organisation.kind:
+            continue
+        items.append(
+            {
+                "label": entry.label,
+                "url": reverse(entry.url_name, kwargs={"org_slug": tenant.organisation.slug}),
+                "icon": entry.icon,
+                "active": current_url_name == entry.url_name,
+            }
+        )
+    return items
+
+
+__all__ = ["NAV_ENTRIES", "NavEntry", "Perm", "navigation_for"]

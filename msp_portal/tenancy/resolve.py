@@ -1,0 +1,48 @@
+"""Resolving the organisation of a request: once per request, 404 for anyone not a member."""
+
+from dataclasses import dataclass, field
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from .choices import ROLE_PERMISSIONS
+from .models import Membership, Organisation
+
+
+@dataclass(frozen=True)
+class TenantContext:
+    """The organisation a request acts in, and the acting user's membership there."""
+
+    organisation: Organisation
+    membership: Membership
+    perms: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def role(self) -> str:
+        return self.membership.role
+
+    def can(self, perm: str) -> bool:
+        return perm in self.perms
+
+
+def resolve_tenant(*, user, org_slug: str) -> TenantContext:
+    """Return the tenant context of ``user`` in the organisation ``org_slug``.
+
+    Raises Http404 when the organisation does not exist, is inactive, or ``user`` is not a
+    member: an outsider cannot even learn that the organisation exists.
+    """
+    if not user.is_authenticated:
+        raise Http404(_("Organisation not found."))
+    membership = (
+        Membership.objects.with_scopes_disabled()
+        .select_related("organisation", "organisation__distributor")
+        .filter(user=user, organisation__slug=org_slug, organisation__is_active=True)
+        .first()
+    )
+    if membership is None:
+        raise Http404(_("Organisation not found."))
+    return TenantContext(
+        organisation=membership.organisation,
+        membership=membership,
+        perms=ROLE_PERMISSIONS.get(membership.role, frozenset()),
+    )

@@ -1,0 +1,62 @@
+"""Reads of organisations and memberships."""
+
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from .choices import ADMIN_ROLES, OrganisationKind
+from .models import Membership, Organisation, User
+
+
+def user_membership_list(*, user: User) -> list[Membership]:
+    """Cross-tenant read of the user's own memberships (the organisation switcher)."""
+    return list(
+        Membership.objects.with_scopes_disabled()
+        .filter(user=user, organisation__is_active=True)
+        .select_related("organisation")
+        .order_by("organisation__name")
+    )
+
+
+def membership_list(*, organisation: Organisation, search: str = "", role: str = "") -> QuerySet:
+    queryset = Membership.objects.for_tenant(organisation).select_related("user", "invited_by")
+    if search:
+        queryset = queryset.filter(
+            Q(user__email__icontains=search)
+            | Q(user__first_name__icontains=search)
+            | Q(user__last_name__icontains=search)
+        )
+    if role:
+        queryset = queryset.filter(role=role)
+    return queryset.order_by("user__email")
+
+
+def membership_get(*, organisation: Organisation, membership_id: int) -> Membership:
+    """The membership with that id in that organisation, or Membership.DoesNotExist."""
+    return Membership.objects.for_tenant(organisation).select_related("user").get(pk=membership_id)
+
+
+def admin_count(*, organisation: Organisation) -> int:
+    return Membership.objects.for_tenant(organisation).filter(role__in=ADMIN_ROLES).count()
+
+
+def served_msp_list(*, distributor: Organisation, search: str = "") -> QuerySet:
+    """Cross-tenant read: the MSP organisations that ``distributor`` serves."""
+    member_count = (
+        Membership.objects.with_scopes_disabled()
+        .filter(organisation=OuterRef("pk"))
+        .values("organisation")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    queryset = Organisation.objects.filter(
+        distributor=distributor, kind=OrganisationKind.MSP
+    ).annotate(member_count=Coalesce(Subquery(member_count, output_field=IntegerField()), 0))
+    if search:
+        queryset = queryset.filter(name__icontains=search)
+    return queryset.order_by("name")
+
+
+def served_msp_get(*, distributor: Organisation, msp_slug: str) -> Organisation:
+    return Organisation.objects.get(
+        distributor=distributor, kind=OrganisationKind.MSP, slug=msp_slug
+    )

@@ -1,0 +1,147 @@
+"""Writes of memberships: invite, change role, remove. Each takes the acting tenant context."""
+
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
+
+from msp_portal.exceptions import Conflict, DomainError, Forbidden
+
+from .choices import ADMIN_ROLES, ROLES_BY_KIND, Perm
+from .models import Membership, Organisation, User
+from .resolve import TenantContext
+from .selectors import admin_count
+
+
+def _require(tenant: TenantContext, perm: str) -> None:
+    if not tenant.can(perm):
+        raise Forbidden()
+
+
+def _check_role_fits(organisation: Organisation, role: str) -> None:
+    allowed = ROLES_BY_KIND[organisation.kind]
+    if role not in allowed:
+        raise DomainError(
+            _("This role does not exist in this kind of organisation. Choose one of: %(roles)s.")
+            % {"roles": ", ".join(str(r.label) for r in allowed)},
+            field_errors={"role": [_("Choose a role that fits this organisation.")]},
+        )
+
+
+def _lock_organisation_admins(organisation: Organisation) -> None:
+    """Lock the organisation's membership rows, so two admins demoting each other at the same
+    moment cannot leave the organisation without an admin."""
+    list(
+        Membership.objects.for_tenant(organisation).select_for_update().values_list("pk", flat=True)
+    )
+
+
+@transaction.atomic
+def membership_invite(
+    *,
+    tenant: TenantContext,
+    acting_user: User,
+    email: str,
+    role: str,
+    first_name: str = "",
+    last_name: str = "",
+    base_url: str = "",
+) -> Membership:
+    """Add ``email`` to the tenant's organisation with ``role``.
+
+    A person without an account gets one with no usable password and an e-mail with a link to
+    choose one; an existing user is told they were added. Refuses a duplicate membership.
+    """
+    _require(tenant, Perm.MANAGE_MEMBERS)
+    organisation = tenant.organisation
+    _check_role_fits(organisation, role)
+    email = User.objects.normalize_email(email).strip().lower()
+    user, created = User.objects.get_or_create(
+        email=email, defaults={"first_name": first_name, "last_name": last_name}
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    if Membership.objects.for_tenant(organisation).filter(user=user).exists():
+        raise Conflict(
+            _("%(email)s is already a member of %(organisation)s.")
+            % {"email": email, "organisation": organisation.name},
+            field_errors={"email": [_("This person is already a member.")]},
+        )
+    membership = Membership.objects.create(
+        organisation=organisation, user=user, role=role, invited_by=acting_user
+    )
+    from .tasks import membership_invitation_send_task
+
+    transaction.on_commit(
+        lambda: membership_invitation_send_task.delay(membership.pk, created, base_url)
+    )
+    return membership
+
+
+def membership_invitation_send(*, membership_id: int, new_account: bool, base_url: str) -> bool:
+    """E-mail the invitation of one membership; False when it was removed in the meantime."""
+    membership = (
+        Membership.objects.with_scopes_disabled()
+        .select_related("user", "organisation", "invited_by")
+        .filter(pk=membership_id)
+        .first()
+    )
+    if membership is None:
+        return False
+    user = membership.user
+    context = {
+        "organisation": membership.organisation,
+        "role": membership.get_role_display(),
+        "invited_by": membership.invited_by,
+        "new_account": new_account,
+        "portal_name": settings.PORTAL_NAME,
+        "login_url": base_url + reverse("login"),
+    }
+    if new_account:
+        uid = urlsafe_base64_encode(force_bytes(user.pk))
+        token = default_token_generator.make_token(user)
+        context["set_password_url"] = base_url + reverse(
+            "password_reset_confirm", kwargs={"uidb64": uid, "token": token}
+        )
+    # Written in the inviter's language: the invitee's own is not known yet.
+    subject = _("You have been added to %(organisation)s") % {
+        "organisation": membership.organisation.name
+    }
+    body = render_to_string("tenancy/email/invitation.txt", context)
+    send_mail(subject, body, None, [user.email])
+    return True
+
+
+@transaction.atomic
+def membership_set_role(*, tenant: TenantContext, membership: Membership, role: str) -> Membership:
+    """Change a member's role; refuses to leave the organisation without an admin."""
+    _require(tenant, Perm.MANAGE_MEMBERS)
+    _check_role_fits(tenant.organisation, role)
+    _lock_organisation_admins(tenant.organisation)
+    membership = Membership.objects.for_tenant(tenant.organisation).get(pk=membership.pk)
+    if membership.role in ADMIN_ROLES and role not in ADMIN_ROLES:
+        if admin_count(organisation=tenant.organisation) <= 1:
+            raise Conflict(
+                _("This is the organisation's last admin. Make another member admin first."),
+                field_errors={"role": [_("The organisation needs at least one admin.")]},
+            )
+    membership.role = role
+    membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, tenant: TenantContext, membership: Membership) -> None:
+    """Remove a member from the organisation (their account stays); never the last admin."""
+    _require(tenant, Perm.MANAGE_MEMBERS)
+    _lock_organisation_admins(tenant.organisation)
+    membership = Membership.objects.for_tenant(tenant.organisation).get(pk=membership.pk)
+    if membership.role in ADMIN_ROLES and admin_count(organisation=tenant.organisation) <= 1:
+        raise Conflict(_("This is the organisation's last admin. Make another member admin first."))
+    membership.delete()

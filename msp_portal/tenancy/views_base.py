@@ -1,0 +1,71 @@
+"""The one place where pages and API views resolve their organisation and check a permission."""
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django_scopes import scope
+
+from .resolve import resolve_tenant
+
+
+class TenantViewMixin:
+    """For pages under /o/<org_slug>/: sign-in required, organisation resolved once (404 for
+    non-members), ``required_perm`` checked (403), and the tenant scope open for the view.
+
+    ``required_kind`` limits a page to distributors or MSPs (404 elsewhere: it does not exist
+    for the other kind).
+    """
+
+    required_perm: str | None = None
+    required_kind: str | None = None
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        self.tenant = request.tenant = resolve_tenant(
+            user=request.user, org_slug=kwargs["org_slug"]
+        )
+        if self.required_kind and self.tenant.organisation.kind != self.required_kind:
+            raise Http404
+        if self.required_perm and not self.tenant.can(self.required_perm):
+            raise PermissionDenied
+        with scope(organisation=self.tenant.organisation.pk):
+            return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["tenant"] = self.tenant
+        context["organisation"] = self.tenant.organisation
+        return context
+
+
+class TenantAPIMixin:
+    """For API views under /api/v1/orgs/<org_slug>/: the same resolution after DRF has
+    authenticated the caller (session or token). ``required_perms`` maps an HTTP method (or
+    ``"*"``) to a permission."""
+
+    required_perms: dict[str, str] = {}
+    required_kind: str | None = None
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        self.tenant = request.tenant = resolve_tenant(
+            user=request.user, org_slug=kwargs["org_slug"]
+        )
+        if self.required_kind and self.tenant.organisation.kind != self.required_kind:
+            raise Http404
+        perm = self.required_perms.get(request.method, self.required_perms.get("*"))
+        if perm and not self.tenant.can(perm):
+            raise PermissionDenied
+        self._tenant_scope = scope(organisation=self.tenant.organisation.pk)
+        self._tenant_scope.__enter__()
+
+    def dispatch(self, request, *args, **kwargs):
+        # The scope is opened in initial() (after authentication) and must close whatever
+        # happens, or the next request on this thread would inherit it.
+        self._tenant_scope = None
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        finally:
+            if self._tenant_scope is not None:
+                self._tenant_scope.__exit__(None, None, None)

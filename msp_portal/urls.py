@@ -1,0 +1,33 @@
+"""URL map: pages under /o/<org_slug>/, the API under /api/v1/ (tenant routes under
+/api/v1/orgs/<org_slug>/), operators' admin under /admin/."""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from msp_portal.health import healthz
+from msp_portal.tenancy import views as tenancy_views
+from msp_portal.tenancy.api import views as tenancy_api
+
+api_v1 = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("auth/token/", tenancy_api.TokenLoginView.as_view(), name="api-token-login"),
+    path("auth/logout/", tenancy_api.TokenLogoutView.as_view(), name="api-token-logout"),
+    path("me/", tenancy_api.MeView.as_view(), name="api-me"),
+    path("orgs/<slug:org_slug>/", include("msp_portal.tenancy.api.urls")),
+]
+
+urlpatterns = [
+    path("", tenancy_views.home, name="home"),
+    path("healthz", healthz, name="healthz"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("o/<slug:org_slug>/", include("msp_portal.tenancy.urls")),
+    path("api/v1/", include(api_v1)),
+    path("admin/", admin.site.urls),
+]
+
+admin.site.site_header = "MSP License Usage Portal — operations"
+admin.site.site_title = "MSP Portal admin"

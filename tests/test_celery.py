@@ -1,0 +1,52 @@
+"""A round trip through a real Celery worker on the real Redis broker."""
+
+import time
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.core import mail
+
+from msp_portal import celery_app
+from msp_portal.tenancy.models import Membership
+from msp_portal.tenancy.resolve import resolve_tenant
+from msp_portal.tenancy.services import membership_invite
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def worker():
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as running:
+        yield running
+
+
+def wait_for(condition, timeout=20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_invitation_email_is_sent_by_the_worker_after_commit(world, worker):
+    tenant = resolve_tenant(user=world.a.users["msp_admin"], org_slug=world.a.msp.slug)
+    membership = membership_invite(
+        tenant=tenant,
+        acting_user=world.a.users["msp_admin"],
+        email="worker.test@a.example",
+        role="msp_viewer",
+        base_url="http://portal.test",
+    )
+    assert wait_for(lambda: any(m.to == ["worker.test@a.example"] for m in mail.outbox))
+    message = next(m for m in mail.outbox if m.to == ["worker.test@a.example"])
+    assert "MSP A" in message.subject
+    assert "http://portal.test/accounts/reset/" in message.body
+    assert Membership.objects.for_tenant(world.a.msp).filter(pk=membership.pk).exists()
+
+
+def test_task_result_comes_back_through_redis(world, worker):
+    from msp_portal.tenancy.tasks import membership_invitation_send_task
+
+    result = membership_invitation_send_task.delay(999999999, False, "")
+    assert result.get(timeout=20) == 0  # no such membership: nothing sent, and the worker says so
