@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import ctypes
+import hashlib
 import logging
 import os
 import signal
@@ -30,6 +31,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 from msp_portal.embedded import BASE_DIR, VAR_DIR, EmbeddedServiceError, services_running
 
@@ -37,6 +39,7 @@ DEFAULT_PORT = 8000
 DEFAULT_SETTINGS = "msp_portal.settings.dev"
 READY_PATH = "/accounts/login/"
 READY_TIMEOUT = 180  # seconds for gunicorn to answer once the preparation is done
+ANSWER_GRACE = 10  # seconds to wait for 200 once the sign-in page answers something else
 STOP_TIMEOUT = 10  # seconds a child gets to stop after SIGTERM before it is killed
 
 log = logging.getLogger("msp_portal.launch")
@@ -323,6 +326,7 @@ def _serve(port: int, started: float, signals: Signals, children: list[Child]) -
     ready_url = url + READY_PATH.lstrip("/")
     deadline = time.monotonic() + READY_TIMEOUT
     ready = False
+    first_answer: float | None = None
     while True:
         signals.check()
         for child in children:
@@ -338,15 +342,59 @@ def _serve(port: int, started: float, signals: Signals, children: list[Child]) -
             if status == 200:
                 ready = True
                 _say(_banner(url, time.monotonic() - started))
+            elif status is not None:
+                # gunicorn answers, but not with the page: give it a few more tries (a worker
+                # may still be booting), then report instead of waiting for the full timeout.
+                first_answer = first_answer or time.monotonic()
+                if time.monotonic() - first_answer > ANSWER_GRACE:
+                    log.error(
+                        "%s answers HTTP %s instead of 200: see the web log above.",
+                        ready_url,
+                        status,
+                    )
+                    return 1
             elif time.monotonic() > deadline:
-                log.error(
-                    "%s did not answer 200 within %s s (last status: %s).",
-                    ready_url,
-                    READY_TIMEOUT,
-                    status,
-                )
+                log.error("%s did not answer within %s s.", ready_url, READY_TIMEOUT)
                 return 1
-        time.sleep(0.5 if ready else 0.25)
+        time.sleep(0.25 if first_answer is None and not ready else 1)
+
+
+def _static_fingerprint() -> tuple[Path, str]:
+    """A digest of every file collectstatic would copy (path, size, mtime) and of the storage.
+
+    Post-processing (hashed names, compression) takes seconds on every run even when nothing
+    changed; the digest lets `run` skip collectstatic when the sources are the ones collected
+    last time. Returns the file the digest is kept in and the current digest.
+    """
+    from django.conf import settings
+    from django.contrib.staticfiles.finders import get_finders
+
+    digest = hashlib.sha256()
+    digest.update(repr(settings.STORAGES.get("staticfiles")).encode())
+    digest.update(str(settings.STATIC_ROOT).encode())
+    entries = []
+    for finder in get_finders():
+        for path, storage in finder.list(["CVS", ".*", "*~"]):
+            stat = os.stat(storage.path(path))
+            prefix = getattr(storage, "prefix", None) or ""
+            entries.append(f"{prefix}/{path}\0{stat.st_size}\0{stat.st_mtime_ns}")
+    digest.update("\n".join(sorted(entries)).encode())
+    root = Path(settings.STATIC_ROOT)
+    return root.parent / f".{root.name}.fingerprint", digest.hexdigest()
+
+
+def _collectstatic(call_command) -> str:
+    from django.conf import settings
+
+    root = Path(settings.STATIC_ROOT)
+    fingerprint_file, fingerprint = _static_fingerprint()
+    collected = root.is_dir() and any(root.iterdir())
+    if collected and fingerprint_file.is_file() and fingerprint_file.read_text() == fingerprint:
+        return "unchanged since the last run, skipped"
+    fingerprint_file.unlink(missing_ok=True)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    fingerprint_file.write_text(fingerprint)
+    return "done"
 
 
 def _prepare() -> int:
@@ -355,16 +403,25 @@ def _prepare() -> int:
     from django.core.management import call_command
 
     django.setup()
+
+    def migrate() -> str:
+        call_command("migrate", interactive=False)
+        return "done"
+
+    def demo_data() -> str:
+        call_command("demo_data")
+        return "done"
+
     steps = [
-        ("Applying migrations", "migrate", {"interactive": False, "verbosity": 1}),
-        ("Collecting static files", "collectstatic", {"interactive": False, "verbosity": 0}),
-        ("Loading the demo data", "demo_data", {}),
+        ("Applying migrations", migrate),
+        ("Collecting static files", lambda: _collectstatic(call_command)),
+        ("Loading the demo data", demo_data),
     ]
-    for title, command, options in steps:
+    for title, step in steps:
         started = time.monotonic()
         log.info("%s...", title)
-        call_command(command, **options)
-        log.info("%s: done in %.1f s.", title, time.monotonic() - started)
+        outcome = step()
+        log.info("%s: %s (%.1f s).", title, outcome, time.monotonic() - started)
     return 0
 
 

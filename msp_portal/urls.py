@@ -31,3 +31,8 @@ urlpatterns = [
 
 admin.site.site_header = "MSP License Usage Portal — operations"
 admin.site.site_title = "MSP Portal admin"
+
+handler400 = "msp_portal.error_views.bad_request"
+handler403 = "msp_portal.error_views.permission_denied"
+handler404 = "msp_portal.error_views.page_not_found"
+handler500 = "msp_portal.error_views.server_error"

@@ -25,6 +25,7 @@ def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
         403: "Your role in this organisation does not allow this.",
         404: "Not found, or not visible to you.",
         409: "Not allowed in the current state, or the row changed since you read it.",
+        429: "Too many attempts; wait before trying again.",
     }
     return {
         code: OpenApiResponse(ErrorSerializer, description=descriptions[code]) for code in codes

@@ -28,12 +28,3 @@ class MemberRoleForm(forms.Form):
     def __init__(self, *args, organisation: Organisation, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = role_choices(organisation)
-
-
-class MemberFilterForm(forms.Form):
-    q = forms.CharField(label=_("Search"), required=False)
-    role = forms.ChoiceField(label=_("Role"), required=False)
-
-    def __init__(self, *args, organisation: Organisation, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["role"].choices = [("", _("All roles")), *role_choices(organisation)]

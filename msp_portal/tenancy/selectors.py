@@ -1,6 +1,6 @@
 """Reads of organisations and memberships."""
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from .choices import ADMIN_ROLES, OrganisationKind
@@ -17,17 +17,13 @@ def user_membership_list(*, user: User) -> list[Membership]:
     )
 
 
-def membership_list(*, organisation: Organisation, search: str = "", role: str = "") -> QuerySet:
-    queryset = Membership.objects.for_tenant(organisation).select_related("user", "invited_by")
-    if search:
-        queryset = queryset.filter(
-            Q(user__email__icontains=search)
-            | Q(user__first_name__icontains=search)
-            | Q(user__last_name__icontains=search)
-        )
-    if role:
-        queryset = queryset.filter(role=role)
-    return queryset.order_by("user__email")
+def membership_list(*, organisation: Organisation) -> QuerySet:
+    """The organisation's members (filter with MembershipFilter)."""
+    return (
+        Membership.objects.for_tenant(organisation)
+        .select_related("user", "invited_by")
+        .order_by("user__email")
+    )
 
 
 def membership_get(*, organisation: Organisation, membership_id: int) -> Membership:
@@ -39,7 +35,7 @@ def admin_count(*, organisation: Organisation) -> int:
     return Membership.objects.for_tenant(organisation).filter(role__in=ADMIN_ROLES).count()
 
 
-def served_msp_list(*, distributor: Organisation, search: str = "") -> QuerySet:
+def served_msp_list(*, distributor: Organisation) -> QuerySet:
     """Cross-tenant read: the MSP organisations that ``distributor`` serves."""
     member_count = (
         Membership.objects.with_scopes_disabled()
@@ -51,8 +47,6 @@ def served_msp_list(*, distributor: Organisation, search: str = "") -> QuerySet:
     queryset = Organisation.objects.filter(
         distributor=distributor, kind=OrganisationKind.MSP
     ).annotate(member_count=Coalesce(Subquery(member_count, output_field=IntegerField()), 0))
-    if search:
-        queryset = queryset.filter(name__icontains=search)
     return queryset.order_by("name")
 
 

@@ -16,7 +16,8 @@ from msp_portal.exceptions import DomainError, apply_to_form, error_message
 
 from . import selectors, services
 from .choices import OrganisationKind, Perm
-from .forms import MemberFilterForm, MemberInviteForm, MemberRoleForm
+from .filters import MembershipFilter, ServedMspFilter
+from .forms import MemberInviteForm, MemberRoleForm
 from .views_base import TenantViewMixin
 
 MEMBERS_PER_PAGE = 25
@@ -63,13 +64,12 @@ class MemberListView(TenantViewMixin, TemplateView):
     template_name = "tenancy/member_list.html"
 
     def get(self, request, *args, **kwargs):
-        filters = MemberFilterForm(request.GET or None, organisation=self.tenant.organisation)
-        search = role = ""
-        if filters.is_valid():
-            search, role = filters.cleaned_data["q"], filters.cleaned_data["role"]
-        memberships = selectors.membership_list(
-            organisation=self.tenant.organisation, search=search, role=role
+        filters = MembershipFilter(
+            request.GET,
+            queryset=selectors.membership_list(organisation=self.tenant.organisation),
+            organisation=self.tenant.organisation,
         )
+        memberships = filters.qs
         if request.GET.get("format") == "csv":
             return csv_response(
                 f"members-{self.tenant.organisation.slug}.csv",
@@ -90,7 +90,7 @@ class MemberListView(TenantViewMixin, TemplateView):
             page_obj=page,
             rows=[member_row(m, tenant=self.tenant, user=request.user) for m in page],
             invite_form=MemberInviteForm(organisation=self.tenant.organisation),
-            is_filtered=bool(search or role),
+            is_filtered=bool(request.GET.get("q") or request.GET.get("role")),
         )
         return self.render_to_response(context)
 
@@ -138,7 +138,8 @@ class MemberDetailMixin(TenantViewMixin):
 
 
 class MemberRoleView(MemberDetailMixin, View):
-    """Changes a role; answers an htmx request with the updated row, others with a redirect."""
+    """Changes a role; answers an htmx request with the updated row (422 with the reason inside
+    the row when refused, so htmx still swaps it in), others with a redirect."""
 
     def post(self, request, *args, **kwargs):
         membership = self.get_membership()
@@ -146,7 +147,7 @@ class MemberRoleView(MemberDetailMixin, View):
         status = 200
         if not form.is_valid():
             message, level = _("Choose one of the listed roles."), messages.ERROR
-            status = 400
+            status = 422
         else:
             try:
                 membership = services.membership_set_role(
@@ -158,7 +159,7 @@ class MemberRoleView(MemberDetailMixin, View):
                     messages.SUCCESS,
                 )
             except DomainError as exc:
-                message, level, status = error_message(exc), messages.ERROR, exc.status_code
+                message, level, status = error_message(exc), messages.ERROR, 422
                 membership = self.get_membership()
         if request.htmx:
             row = member_row(membership, tenant=self.tenant, user=request.user)
@@ -195,7 +196,8 @@ class MspListView(TenantViewMixin, TemplateView):
     required_kind = OrganisationKind.DISTRIBUTOR
 
     def get_context_data(self, **kwargs):
-        search = self.request.GET.get("q", "").strip()
-        msps = selectors.served_msp_list(distributor=self.tenant.organisation, search=search)
-        page = Paginator(msps, 25).get_page(self.request.GET.get("page"))
-        return super().get_context_data(page_obj=page, search=search, **kwargs)
+        filters = ServedMspFilter(
+            self.request.GET, queryset=selectors.served_msp_list(distributor=self.tenant.organisation)
+        )
+        page = Paginator(filters.qs, 25).get_page(self.request.GET.get("page"))
+        return super().get_context_data(page_obj=page, search=self.request.GET.get("q", ""), **kwargs)

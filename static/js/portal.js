@@ -25,13 +25,46 @@
     });
   }
 
+  /* A menu inside a scrolling table would be clipped by it, so it is placed against the
+     viewport instead, under its toggle. */
+  function placeInViewport(details) {
+    var menu = details.querySelector(".dropdown-menu");
+    var summary = details.querySelector("summary");
+    if (!menu || !summary || !details.closest(".table-wrap")) {
+      return;
+    }
+    var box = summary.getBoundingClientRect();
+    menu.style.position = "fixed";
+    menu.style.top = box.bottom + 6 + "px";
+    menu.style.left = "auto";
+    menu.style.right = Math.max(8, window.innerWidth - box.right) + "px";
+    var below = window.innerHeight - box.bottom;
+    if (menu.offsetHeight > below - 12 && box.top > below) {
+      menu.style.top = Math.max(8, box.top - menu.offsetHeight - 6) + "px";
+    }
+  }
+
   document.addEventListener(
     "toggle",
     function (event) {
       var target = event.target;
       if (target.matches && target.matches("details.dropdown") && target.open) {
         closeDropdowns(target);
+        placeInViewport(target);
       }
+    },
+    true
+  );
+
+  window.addEventListener(
+    "scroll",
+    function (event) {
+      if (event.target instanceof Element && event.target.closest(".dropdown-menu")) {
+        return;
+      }
+      document.querySelectorAll(".table-wrap details.dropdown[open]").forEach(function (d) {
+        d.removeAttribute("open");
+      });
     },
     true
   );

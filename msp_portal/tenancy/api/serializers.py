@@ -1,11 +1,15 @@
 from rest_framework import serializers
 
+from msp_portal.api.fields import StrictCharField, StrictChoiceField, StrictEmailField
+
 from ..choices import ROLE_PERMISSIONS, Role
 from ..models import Membership, Organisation, User
 
 
 class OrganisationSerializer(serializers.ModelSerializer):
-    distributor = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    distributor = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True, allow_null=True, help_text="Slug of the serving distributor (MSPs only)."
+    )
 
     class Meta:
         model = Organisation
@@ -52,19 +56,19 @@ class MeSerializer(serializers.Serializer):
 
 
 class MemberInviteSerializer(serializers.Serializer):
-    email = serializers.EmailField()
-    role = serializers.ChoiceField(choices=Role.choices)
-    first_name = serializers.CharField(max_length=150, required=False, default="")
-    last_name = serializers.CharField(max_length=150, required=False, default="")
+    email = StrictEmailField()
+    role = StrictChoiceField(choices=Role.choices)
+    first_name = StrictCharField(max_length=150, required=False, default="", allow_blank=True)
+    last_name = StrictCharField(max_length=150, required=False, default="", allow_blank=True)
 
 
 class MemberRoleSerializer(serializers.Serializer):
-    role = serializers.ChoiceField(choices=Role.choices)
+    role = StrictChoiceField(choices=Role.choices)
 
 
 class TokenLoginSerializer(serializers.Serializer):
-    email = serializers.EmailField()
-    password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    email = StrictEmailField()
+    password = StrictCharField(style={"input_type": "password"}, trim_whitespace=False)
 
 
 class TokenSerializer(serializers.Serializer):

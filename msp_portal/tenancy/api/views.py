@@ -20,6 +20,7 @@ from msp_portal.api.schema import error_responses
 
 from .. import selectors, services
 from ..choices import OrganisationKind, Perm
+from ..filters import MembershipFilter, ServedMspFilter
 from ..models import Membership, Organisation
 from ..views_base import TenantAPIMixin
 from .serializers import (
@@ -49,7 +50,7 @@ class TokenLoginView(GenericAPIView):
         # Makes a refused sign-in a 401 (with WWW-Authenticate), not a 403.
         return "Token"
 
-    @extend_schema(responses={201: TokenSerializer, **error_responses(400, 401)})
+    @extend_schema(responses={201: TokenSerializer, **error_responses(400, 401, 429)})
     def post(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -106,14 +107,12 @@ class MemberListView(TenantAPIMixin, ListAPIView):
     queryset = Membership.objects.none()  # for the schema only; rows come from get_queryset()
     required_perms = {"POST": Perm.MANAGE_MEMBERS}
 
-    def get_queryset(self):
-        return selectors.membership_list(
-            organisation=self.tenant.organisation,
-            search=self.request.query_params.get("search", ""),
-            role=self.request.query_params.get("role", ""),
-        )
+    filterset_class = MembershipFilter
 
-    @extend_schema(responses={200: MembershipSerializer(many=True), **error_responses(401, 404)})
+    def get_queryset(self):
+        return selectors.membership_list(organisation=self.tenant.organisation)
+
+    @extend_schema(responses={200: MembershipSerializer(many=True), **error_responses(400, 401, 404)})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -178,11 +177,11 @@ class ServedMspListView(TenantAPIMixin, ListAPIView):
     queryset = Organisation.objects.none()  # for the schema only
     required_kind = OrganisationKind.DISTRIBUTOR
 
-    def get_queryset(self):
-        return selectors.served_msp_list(
-            distributor=self.tenant.organisation, search=self.request.query_params.get("search", "")
-        )
+    filterset_class = ServedMspFilter
 
-    @extend_schema(responses={200: OrganisationSerializer(many=True), **error_responses(401, 404)})
+    def get_queryset(self):
+        return selectors.served_msp_list(distributor=self.tenant.organisation)
+
+    @extend_schema(responses={200: OrganisationSerializer(many=True), **error_responses(400, 401, 404)})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
