@@ -1,7 +1,9 @@
 """URL map: pages under /o/<org_slug>/, the API under /api/v1/ (tenant routes under
 /api/v1/orgs/<org_slug>/), operators' admin under /admin/."""
 
+from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
@@ -22,6 +24,11 @@ api_v1 = [
 urlpatterns = [
     path("", tenancy_views.home, name="home"),
     path("healthz", healthz, name="healthz"),
+    path(
+        "accounts/password_reset/",
+        auth_views.PasswordResetView.as_view(extra_email_context={"portal_name": settings.PORTAL_NAME}),
+        name="password_reset",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("o/<slug:org_slug>/", include("msp_portal.tenancy.urls")),

@@ -55,7 +55,7 @@ def test_admin_invites_changes_role_inline_and_removes_a_member(world, page, sho
     # Inline role change without a page reload (htmx swaps the row in place).
     page.evaluate("window.__marker = 'same page'")
     row.locator("select[name=role]").select_option("msp_viewer")
-    expect(row.locator(".cell-edit-status")).to_contain_text("is now MSP viewer")
+    expect(row.locator(".cell-message")).to_contain_text("is now MSP viewer")
     assert page.evaluate("window.__marker") == "same page"
     membership = Membership.objects.for_tenant(world.a.msp).get(user__email="new.colleague@a.example")
     assert membership.role == "msp_viewer"
