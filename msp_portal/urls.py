@@ -19,6 +19,7 @@ api_v1 = [
     path("auth/logout/", tenancy_api.TokenLogoutView.as_view(), name="api-token-logout"),
     path("me/", tenancy_api.MeView.as_view(), name="api-me"),
     path("orgs/<slug:org_slug>/", include("msp_portal.tenancy.api.urls")),
+    path("orgs/<slug:org_slug>/usage-reports/", include("reports.api.urls")),
 ]
 
 urlpatterns = [
@@ -32,6 +33,8 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("o/<slug:org_slug>/", include("msp_portal.tenancy.urls")),
+    path("o/<slug:org_slug>/reports/", include("reports.urls")),
+    path("o/<slug:org_slug>/notifications/", include("msp_portal.notifications.urls")),
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
 ]

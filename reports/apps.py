@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class ReportsConfig(AppConfig):
     name = "reports"
     verbose_name = _("Usage reports")
+
+    def ready(self):
+        from .notifications import register_texts
+
+        register_texts()

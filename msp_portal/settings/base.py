@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "axes",
     "msp_portal.tenancy",
+    "msp_portal.notifications",
     "licensing",
     "reports",
     "billing",
@@ -174,6 +175,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {"ReportStateEnum": "reports.choices.ReportState"},
 }
 
 CELERY_BROKER_URL = REDIS_URL
@@ -220,3 +222,5 @@ LOGGING = {
 
 # Portal behaviour
 PORTAL_NAME = "MSP License Usage Portal"
+# Absolute address of the portal, for links in e-mails sent by workers (no request there).
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")

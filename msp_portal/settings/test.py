@@ -22,3 +22,5 @@ STORAGES = {
 # Each test run gets its own key space, so parallel runs on one Redis never see each other.
 CACHES["default"]["KEY_PREFIX"] = f"msp_portal_test_{os.getpid()}"
 CELERY_TASK_DEFAULT_QUEUE = f"msp_portal_test_{os.getpid()}"
+# Lets two test runs share one PostgreSQL server without dropping each other's database.
+DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_msp_portal")}  # noqa: F405

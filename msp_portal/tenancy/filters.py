@@ -4,11 +4,13 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from msp_portal.api.filters import StrictFilterSet
+
 from .choices import ROLES_BY_KIND, Role
 from .models import Membership, Organisation
 
 
-class MembershipFilter(django_filters.FilterSet):
+class MembershipFilter(StrictFilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))
     role = django_filters.ChoiceFilter(choices=Role.choices, label=_("Role"), empty_label=_("All roles"))
 
@@ -30,7 +32,7 @@ class MembershipFilter(django_filters.FilterSet):
         )
 
 
-class ServedMspFilter(django_filters.FilterSet):
+class ServedMspFilter(StrictFilterSet):
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("Search"))
 
     class Meta:

@@ -21,9 +21,21 @@ class NavEntry:
 
 NAV_ENTRIES: list[NavEntry] = [
     NavEntry(_("Dashboard"), "tenancy:dashboard", "home"),
+    NavEntry(_("Usage reports"), "reports:report-list", "file", perm=Perm.VIEW_OWN_REPORTS, kind="msp"),
+    NavEntry(_("Review queue"), "reports:report-list", "inbox", perm=Perm.VIEW_SERVED_REPORTS, kind="distributor"),
     NavEntry(_("MSP accounts"), "tenancy:msp-list", "building", kind="distributor"),
     NavEntry(_("Members"), "tenancy:member-list", "users"),
+    NavEntry(_("Notifications"), "notifications:list", "bell"),
 ]
+
+
+def _is_active(entry_url_name: str, current: str | None) -> bool:
+    """The entry of the page, or of any page in the same app (a report page lights up
+    "Usage reports")."""
+    if not current:
+        return False
+    namespace = entry_url_name.split(":")[0]
+    return current == entry_url_name or (namespace != "tenancy" and current.startswith(namespace + ":"))
 
 
 def navigation_for(tenant: TenantContext, current_url_name: str | None) -> list[dict]:
@@ -39,7 +51,7 @@ def navigation_for(tenant: TenantContext, current_url_name: str | None) -> list[
                 "label": entry.label,
                 "url": reverse(entry.url_name, kwargs={"org_slug": tenant.organisation.slug}),
                 "icon": entry.icon,
-                "active": current_url_name == entry.url_name,
+                "active": _is_active(entry.url_name, current_url_name),
             }
         )
     return items

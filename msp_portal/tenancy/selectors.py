@@ -54,3 +54,13 @@ def served_msp_get(*, distributor: Organisation, msp_slug: str) -> Organisation:
     return Organisation.objects.get(
         distributor=distributor, kind=OrganisationKind.MSP, slug=msp_slug
     )
+
+
+def users_with_roles(*, organisation: Organisation, roles) -> list[User]:
+    """Active users holding one of ``roles`` in the organisation (recipients of notifications)."""
+    return [
+        membership.user
+        for membership in Membership.objects.for_tenant(organisation)
+        .filter(role__in=list(roles), user__is_active=True)
+        .select_related("user")
+    ]

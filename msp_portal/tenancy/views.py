@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from msp_portal.api.filters import compact_query
 from msp_portal.csv_export import csv_response
 from msp_portal.exceptions import DomainError, apply_to_form, error_message
 
@@ -65,7 +66,7 @@ class MemberListView(TenantViewMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         filters = MembershipFilter(
-            request.GET,
+            compact_query(request.GET),
             queryset=selectors.membership_list(organisation=self.tenant.organisation),
             organisation=self.tenant.organisation,
         )
@@ -128,6 +129,9 @@ class MemberInviteView(TenantViewMixin, View):
 class MemberDetailMixin(TenantViewMixin):
     required_perm = Perm.MANAGE_MEMBERS
 
+    def load_objects(self):
+        self.membership = self.get_membership()
+
     def get_membership(self):
         try:
             return selectors.membership_get(
@@ -142,7 +146,7 @@ class MemberRoleView(MemberDetailMixin, View):
     the row when refused, so htmx still swaps it in), others with a redirect."""
 
     def post(self, request, *args, **kwargs):
-        membership = self.get_membership()
+        membership = self.membership
         form = MemberRoleForm(request.POST, organisation=self.tenant.organisation)
         status = 200
         if not form.is_valid():
@@ -175,7 +179,7 @@ class MemberRoleView(MemberDetailMixin, View):
 
 class MemberRemoveView(MemberDetailMixin, View):
     def post(self, request, *args, **kwargs):
-        membership = self.get_membership()
+        membership = self.membership
         try:
             services.membership_remove(tenant=self.tenant, membership=membership)
         except DomainError as exc:
@@ -197,7 +201,7 @@ class MspListView(TenantViewMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         filters = ServedMspFilter(
-            self.request.GET, queryset=selectors.served_msp_list(distributor=self.tenant.organisation)
+            compact_query(self.request.GET), queryset=selectors.served_msp_list(distributor=self.tenant.organisation)
         )
         page = Paginator(filters.qs, 25).get_page(self.request.GET.get("page"))
         return super().get_context_data(page_obj=page, search=self.request.GET.get("q", ""), **kwargs)

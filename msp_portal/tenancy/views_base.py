@@ -27,10 +27,16 @@ class TenantViewMixin:
         )
         if self.required_kind and self.tenant.organisation.kind != self.required_kind:
             raise Http404
-        if self.required_perm and not self.tenant.can(self.required_perm):
-            raise PermissionDenied
         with scope(organisation=self.tenant.organisation.pk):
+            # Objects named in the URL first: another organisation's id is a 404 whatever the
+            # method or the role, before any 403 or 405 could hint that it exists.
+            self.load_objects()
+            if self.required_perm and not self.tenant.can(self.required_perm):
+                raise PermissionDenied
             return super().dispatch(request, *args, **kwargs)
+
+    def load_objects(self) -> None:
+        """Fetch the objects named in the URL through the tenant (Http404 when not visible)."""
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -54,11 +60,16 @@ class TenantAPIMixin:
         )
         if self.required_kind and self.tenant.organisation.kind != self.required_kind:
             raise Http404
+        self._tenant_scope = scope(organisation=self.tenant.organisation.pk)
+        self._tenant_scope.__enter__()
+        self.load_objects()
         perm = self.required_perms.get(request.method, self.required_perms.get("*"))
         if perm and not self.tenant.can(perm):
             raise PermissionDenied
-        self._tenant_scope = scope(organisation=self.tenant.organisation.pk)
-        self._tenant_scope.__enter__()
+
+    def load_objects(self) -> None:
+        """Fetch the objects named in the URL through the tenant (Http404 when not visible),
+        before the method or the role is checked."""
 
     def dispatch(self, request, *args, **kwargs):
         # The scope is opened in initial() (after authentication) and must close whatever

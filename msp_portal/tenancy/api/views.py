@@ -137,6 +137,9 @@ class MemberDetailView(TenantAPIMixin, APIView):
 
     required_perms = {"PATCH": Perm.MANAGE_MEMBERS, "DELETE": Perm.MANAGE_MEMBERS}
 
+    def load_objects(self):
+        self.get_membership(self.kwargs["membership_id"])
+
     def get_membership(self, membership_id):
         try:
             return selectors.membership_get(

@@ -1,0 +1,67 @@
+"""Telling people: one in-app row per recipient, and an e-mail sent by a worker after commit."""
+
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone, translation
+
+from msp_portal.tenancy.models import Organisation, User
+
+from .models import Notification
+
+
+def notify(
+    *, organisation: Organisation, recipients: Iterable[User], kind: str, params: dict, url: str = ""
+) -> list[Notification]:
+    """Create a notification for each recipient and e-mail it once the transaction commits.
+
+    ``kind`` names texts registered with :func:`msp_portal.notifications.texts.register`;
+    ``params`` fills their placeholders (plain JSON values).
+    """
+    rows = Notification.objects.bulk_create(
+        [
+            Notification(organisation=organisation, recipient=user, kind=kind, params=params, url=url)
+            for user in {user.pk: user for user in recipients}.values()
+        ]
+    )
+    if rows:
+        from .tasks import notification_email_send_task
+
+        ids = [row.pk for row in rows]
+        transaction.on_commit(lambda: notification_email_send_task.delay(ids))
+    return rows
+
+
+def notification_email_send(*, notification_ids: list[int], base_url: str = "") -> int:
+    """E-mail the given notifications that have not been e-mailed yet; safe to run twice (each
+    row is claimed by a conditional update before its e-mail goes out)."""
+    sent = 0
+    rows = (
+        Notification.objects.with_scopes_disabled()
+        .filter(pk__in=notification_ids, emailed_at__isnull=True)
+        .select_related("recipient")
+    )
+    for row in rows:
+        claimed = (
+            Notification.objects.with_scopes_disabled()
+            .filter(pk=row.pk, emailed_at__isnull=True)
+            .update(emailed_at=timezone.now())
+        )
+        if not claimed:
+            continue
+        link = f"\n\n{base_url}{row.url}" if row.url else ""
+        with translation.override(settings.LANGUAGE_CODE):
+            title, body = row.title, row.body
+        send_mail(title, f"{body}{link}", None, [row.recipient.email])
+        sent += 1
+    return sent
+
+
+def notification_mark_read(*, organisation: Organisation, user: User, notification_ids: list[int] | None = None) -> int:
+    """Mark the user's notifications in this organisation read (all, or the given ones)."""
+    rows = Notification.objects.for_tenant(organisation).filter(recipient=user, read_at__isnull=True)
+    if notification_ids is not None:
+        rows = rows.filter(pk__in=notification_ids)
+    return rows.update(read_at=timezone.now())

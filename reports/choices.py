@@ -1,0 +1,36 @@
+"""States, submission kinds and history kinds of usage reports (SPEC §2)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+class ReportState(models.TextChoices):
+    MSP_PREPARATION = "msp_preparation", pgettext_lazy("report state", "MSP preparation")
+    UNDER_REVIEW = "under_review", pgettext_lazy("report state", "Under review")
+    APPROVED = "approved", pgettext_lazy("report state", "Approved")
+    REJECTED = "rejected", pgettext_lazy("report state", "Rejected")
+
+
+EDITABLE_STATES = (ReportState.MSP_PREPARATION, ReportState.REJECTED)
+STATE_TONES = {
+    ReportState.MSP_PREPARATION: "info",
+    ReportState.UNDER_REVIEW: "warning",
+    ReportState.APPROVED: "success",
+    ReportState.REJECTED: "danger",
+}
+
+
+class SubmissionKind(models.TextChoices):
+    MANUAL = "manual", _("Manual")
+    AUTOMATIC = "automatic", _("Automatic, without penalties")
+    AUTOMATIC_PENALISED = "automatic_penalised", _("Automatic, with penalties")
+
+
+class EventKind(models.TextChoices):
+    OPENED = "opened", _("Opened")
+    LINE_EDIT = "line_edit", _("Billable units changed")
+    SUBMITTED = "submitted", _("Submitted")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    PENALTY = "penalty", _("Penalty applied")

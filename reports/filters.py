@@ -1,0 +1,67 @@
+"""Filters of report lists, shared by the pages and the API."""
+
+import datetime as dt
+
+import django_filters
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from msp_portal.api.filters import StrictFilterSet
+
+from msp_portal.tenancy.models import Organisation
+
+from .choices import ReportState, SubmissionKind
+from .models import UsageReport
+
+
+def twelve_months_ago(today: dt.date | None = None) -> dt.date:
+    """First day of the month eleven months before this one: the last 12 cycles, rolling."""
+    today = today or timezone.now().date()
+    month_index = today.year * 12 + today.month - 1 - 11
+    return dt.date(month_index // 12, month_index % 12 + 1, 1)
+
+
+def validate_period(value: str) -> None:
+    value = (value or "").strip().lower()
+    if value in ("", "last12", "all") or (value.isdigit() and 2000 <= int(value) <= 2100):
+        return
+    raise ValidationError(_("Use 'last12', 'all' or a year such as 2025."))
+
+
+class UsageReportFilter(StrictFilterSet):
+    period = django_filters.CharFilter(
+        method="filter_period",
+        validators=[validate_period],
+        label=_("Period"),
+        help_text=_("'last12' (default: the last 12 months, rolling), 'all', or a calendar year such as 2025."),
+    )
+    state = django_filters.MultipleChoiceFilter(choices=ReportState.choices, label=_("State"))
+    cycle = django_filters.DateFilter(field_name="cycle", label=_("Cycle (first day of the month)"))
+    msp = django_filters.CharFilter(method="filter_msp", label=_("MSP (slug)"))
+    submission_kind = django_filters.ChoiceFilter(choices=SubmissionKind.choices, label=_("How submitted"))
+
+    class Meta:
+        model = UsageReport
+        fields = ["period", "state", "cycle", "msp", "submission_kind"]
+
+    def filter_queryset(self, queryset):
+        # The default period applies even when the caller sent no filter at all.
+        if not self.form.cleaned_data.get("period"):
+            queryset = queryset.filter(cycle__gte=twelve_months_ago())
+        return super().filter_queryset(queryset)
+
+    def filter_period(self, queryset, name, value):
+        value = value.strip().lower()
+        if value in ("", "last12"):
+            return queryset.filter(cycle__gte=twelve_months_ago())
+        if value == "all":
+            return queryset
+        return queryset.filter(cycle__year=int(value))
+
+    def filter_msp(self, queryset, name, value):
+        return queryset.filter(organisation__slug=value)
+
+
+def msp_choices(distributor: Organisation) -> list[tuple[str, str]]:
+    return list(Organisation.objects.filter(distributor=distributor).order_by("name").values_list("slug", "name"))

@@ -1,0 +1,31 @@
+"""Forms of the report pages (the services do the rule checks)."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class SubmitForm(forms.Form):
+    po_number = forms.CharField(label=_("PO number"), max_length=64, required=False)
+    note = forms.CharField(
+        label=_("Note to the distributor"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("The MSP sees this reason with the report."),
+    )
+    line_ids = forms.TypedMultipleChoiceField(
+        label=_("Lines at fault"), required=False, coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, lines=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["line_ids"].choices = [(line.pk, line.product_name) for line in lines]
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(label=_("Comment"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))

@@ -1,0 +1,309 @@
+"""Reads of usage reports. Every function takes the acting tenant first: an MSP reads its own
+reports, a distributor the reports of the MSPs it serves (the greppable cross-tenant read)."""
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, Exists, F, Max, OuterRef, Prefetch, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from msp_portal.money import round_money
+from msp_portal.tenancy.choices import Perm
+from msp_portal.tenancy.models import Organisation
+from msp_portal.tenancy.resolve import TenantContext
+
+from .choices import EDITABLE_STATES, STATE_TONES, EventKind, ReportState
+from .models import LineComment, MspAccountSettings, ReportEvent, UsageReport, UsageReportLine
+from .rules import LinePenalty, PenaltyPolicy, line_penalty
+
+
+def report_queryset(*, tenant: TenantContext) -> QuerySet:
+    """The reports this tenant may see at all."""
+    organisation = tenant.organisation
+    if organisation.is_distributor:
+        return UsageReport.objects.for_served_msps_of(organisation)
+    return UsageReport.objects.for_tenant(organisation)
+
+
+def usage_report_list(*, tenant: TenantContext) -> QuerySet:
+    return report_queryset(tenant=tenant).select_related("organisation", "submitted_by").order_by("-cycle", "organisation__name")
+
+
+def usage_report_get(*, tenant: TenantContext, report_id: int, for_update: bool = False) -> UsageReport:
+    """The report, or UsageReport.DoesNotExist when it is not visible to this tenant."""
+    queryset = report_queryset(tenant=tenant)
+    if for_update:
+        return queryset.select_for_update(of=("self",)).get(pk=report_id)
+    return queryset.select_related("organisation", "organisation__distributor", "submitted_by", "reviewed_by").get(
+        pk=report_id
+    )
+
+
+def report_lines(*, report: UsageReport) -> list[UsageReportLine]:
+    """The report's lines with their comment threads and whether the MSP explained them, in a
+    fixed number of queries whatever the number of lines."""
+    msp_comments = LineComment.objects.for_tenant(report.organisation).filter(
+        line=OuterRef("pk"), author_organisation=report.organisation
+    )
+    comments = LineComment.objects.for_tenant(report.organisation).select_related("author", "author_organisation")
+    return list(
+        UsageReportLine.objects.for_tenant(report.organisation)
+        .filter(report=report)
+        .annotate(has_msp_comment=Exists(msp_comments))
+        .prefetch_related(Prefetch("comments", queryset=comments))
+        .order_by("position", "pk")
+    )
+
+
+def unexplained_lines(*, report: UsageReport) -> list[UsageReportLine]:
+    """Discrepant lines without any comment from the MSP (they block a submit)."""
+    return [line for line in report_lines(report=report) if line.is_discrepant and not line.has_msp_comment]
+
+
+def account_settings(*, msp: Organisation) -> MspAccountSettings:
+    """The MSP account's settings (defaults when the distributor never changed them)."""
+    found = MspAccountSettings.objects.for_tenant(msp).first()
+    return found or MspAccountSettings(organisation=msp)
+
+
+def penalty_policy(*, msp: Organisation) -> PenaltyPolicy:
+    settings = account_settings(msp=msp)
+    return PenaltyPolicy(percent=settings.penalty_percent, minimum=settings.penalty_minimum)
+
+
+@dataclass(frozen=True)
+class PenaltyPreview:
+    lines: dict[int, LinePenalty]  # line id → its penalty
+    total: Decimal
+
+
+def penalty_preview(*, report: UsageReport, lines: list[UsageReportLine], policy: PenaltyPolicy) -> PenaltyPreview:
+    """What auto-submission would charge now: every discrepant line the MSP has not explained."""
+    penalties = {}
+    for line in lines:
+        if line.is_discrepant and not line.has_msp_comment:
+            penalty = line_penalty(
+                provided=line.provided_units, billable=line.billable_units, unit_price=line.unit_price, policy=policy
+            )
+            if penalty is not None:
+                penalties[line.pk] = penalty
+    return PenaltyPreview(lines=penalties, total=sum((p.total for p in penalties.values()), Decimal("0.00")))
+
+
+def report_history(*, report: UsageReport) -> QuerySet:
+    return (
+        ReportEvent.objects.for_tenant(report.organisation)
+        .filter(report=report)
+        .select_related("actor", "line")
+        .order_by("created_at", "pk")
+    )
+
+
+@dataclass
+class LineChange:
+    line: UsageReportLine
+    old_billable: int | None
+    new_billable: int
+    new_comments: list[LineComment]
+
+
+def changes_since_rejection(*, report: UsageReport, lines: list[UsageReportLine]) -> tuple[ReportEvent | None, list[LineChange]]:
+    """For a report rejected before: what the MSP changed after the last rejection (billable
+    units old → new, and new comments), line by line."""
+    last_rejection = (
+        ReportEvent.objects.for_tenant(report.organisation)
+        .filter(report=report, kind=EventKind.REJECTED)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if last_rejection is None:
+        return None, []
+    edits = (
+        ReportEvent.objects.for_tenant(report.organisation)
+        .filter(report=report, kind=EventKind.LINE_EDIT, created_at__gte=last_rejection.created_at)
+        .order_by("created_at", "pk")
+    )
+    first_old_value: dict[int, int] = {}
+    for edit in edits:
+        first_old_value.setdefault(edit.line_id, int(edit.old_value))
+    changes = []
+    for line in lines:
+        new_comments = [c for c in line.comments.all() if c.created_at >= last_rejection.created_at]
+        old = first_old_value.get(line.pk)
+        if (old is not None and old != line.billable_units) or new_comments:
+            changes.append(LineChange(line=line, old_billable=old, new_billable=line.billable_units, new_comments=new_comments))
+    return last_rejection, changes
+
+
+def time_left(deadline: dt.datetime, now: dt.datetime | None = None) -> dt.timedelta:
+    return deadline - (now or timezone.now())
+
+
+@dataclass(frozen=True)
+class AnnualRow:
+    product_code: str
+    product_name: str
+    unit_type: str
+    cycles: int
+    provided_units: int
+    billable_units: int
+    amount: Decimal
+
+
+def line_queryset(*, tenant: TenantContext) -> QuerySet:
+    """The report lines this tenant may see (same rule as report_queryset)."""
+    organisation = tenant.organisation
+    if organisation.is_distributor:
+        return UsageReportLine.objects.for_served_msps_of(organisation)
+    return UsageReportLine.objects.for_tenant(organisation)
+
+
+def annual_record(*, tenant: TenantContext, year: int, msp: Organisation | None = None) -> list[AnnualRow]:
+    """A calendar year's totals per product over the year's cycles (billable × unit price),
+    aggregated in the database."""
+    lines = line_queryset(tenant=tenant).filter(report__cycle__year=year)
+    if msp is not None:
+        lines = lines.filter(organisation=msp)
+    rows = (
+        lines.values("product_code")
+        .annotate(
+            product_name=Max("product_name"),
+            unit_type=Max("unit_type"),
+            cycles=Count("report", distinct=True),
+            provided=Sum("provided_units"),
+            billable=Sum("billable_units"),
+            amount=Sum(F("billable_units") * F("unit_price"), output_field=DecimalField(max_digits=20, decimal_places=4)),
+        )
+        .order_by("product_name")
+    )
+    return [
+        AnnualRow(
+            product_code=row["product_code"],
+            product_name=row["product_name"],
+            unit_type=row["unit_type"],
+            cycles=row["cycles"],
+            provided_units=row["provided"],
+            billable_units=row["billable"],
+            amount=round_money(row["amount"]),
+        )
+        for row in rows
+    ]
+
+
+def line_amount(line: UsageReportLine) -> Decimal:
+    return round_money(line.billable_units * line.unit_price)
+
+
+def with_totals(reports: QuerySet) -> QuerySet:
+    """Annotate each report with its line count, discrepancies and amount, by subqueries so a
+    page of reports costs one query whatever its size."""
+    # Correlated to the outer (already tenant-filtered) report rows, so it cannot reach others.
+    lines = UsageReportLine.objects.with_scopes_disabled().filter(report=OuterRef("pk")).values("report")
+    return reports.annotate(
+        line_count=Coalesce(Subquery(lines.annotate(n=Count("pk")).values("n")), 0),
+        discrepancy_count=Coalesce(
+            Subquery(lines.exclude(billable_units=F("provided_units")).annotate(n=Count("pk")).values("n")), 0
+        ),
+        amount=Coalesce(
+            Subquery(
+                lines.annotate(
+                    total=Sum(F("billable_units") * F("unit_price"), output_field=DecimalField(max_digits=20, decimal_places=4))
+                ).values("total")
+            ),
+            Decimal("0"),
+            output_field=DecimalField(max_digits=20, decimal_places=4),
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class ReportRow:
+    report: UsageReport
+    tone: str
+    time_left: dt.timedelta | None
+    amount: Decimal
+
+
+def report_row(report: UsageReport) -> ReportRow:
+    open_ = report.is_editable
+    return ReportRow(
+        report=report,
+        tone=STATE_TONES[report.state],
+        time_left=time_left(report.deadline) if open_ else None,
+        amount=round_money(getattr(report, "amount", Decimal("0"))),
+    )
+
+
+def report_years(*, tenant: TenantContext) -> list[int]:
+    return sorted({d.year for d in report_queryset(tenant=tenant).dates("cycle", "year")}, reverse=True)
+
+
+def served_msp(*, distributor: Organisation, slug: str) -> Organisation | None:
+    return Organisation.objects.filter(distributor=distributor, slug=slug).first()
+
+
+@dataclass(frozen=True)
+class LineRow:
+    line: UsageReportLine
+    amount: Decimal
+    needs_comment: bool  # discrepant and not explained by the MSP
+    penalty: LinePenalty | None
+
+
+@dataclass(frozen=True)
+class ReportPage:
+    """Everything the report page shows, prepared in a fixed number of queries."""
+
+    lines: list[UsageReportLine]
+    rows: list[LineRow]
+    total_amount: Decimal
+    unexplained_count: int
+    discrepancy_count: int
+    penalty: PenaltyPreview
+    history: list[ReportEvent]
+    last_rejection: ReportEvent | None
+    changes: list[LineChange]
+    time_left: dt.timedelta | None
+    can_edit: bool
+    can_review: bool
+    can_comment: bool
+
+
+def report_page(*, tenant: TenantContext, report: UsageReport) -> ReportPage:
+    lines = report_lines(report=report)
+    policy = penalty_policy(msp=report.organisation)
+    preview = penalty_preview(report=report, lines=lines, policy=policy)
+    rows = [
+        LineRow(
+            line=line,
+            amount=line_amount(line),
+            needs_comment=line.is_discrepant and not line.has_msp_comment,
+            penalty=preview.lines.get(line.pk),
+        )
+        for line in lines
+    ]
+    is_own = report.organisation_id == tenant.organisation.pk
+    editable = report.state in EDITABLE_STATES
+    last_rejection, changes = changes_since_rejection(report=report, lines=lines)
+    return ReportPage(
+        lines=lines,
+        rows=rows,
+        total_amount=sum((row.amount for row in rows), Decimal("0.00")),
+        unexplained_count=sum(1 for row in rows if row.needs_comment),
+        discrepancy_count=sum(1 for line in lines if line.is_discrepant),
+        penalty=preview,
+        history=list(report_history(report=report)),
+        last_rejection=last_rejection,
+        changes=changes,
+        time_left=time_left(report.deadline) if editable else None,
+        can_edit=is_own and editable and tenant.can(Perm.EDIT_REPORTS),
+        can_review=not is_own and report.state == ReportState.UNDER_REVIEW and tenant.can(Perm.REVIEW_REPORTS),
+        can_comment=(is_own and editable and tenant.can(Perm.EDIT_REPORTS))
+        or (not is_own and report.state != ReportState.APPROVED and tenant.can(Perm.REVIEW_REPORTS)),
+    )
+
+
+def report_has_line(*, report: UsageReport, line_id: int) -> bool:
+    return UsageReportLine.objects.for_tenant(report.organisation).filter(report=report, pk=line_id).exists()

@@ -1,0 +1,275 @@
+"""Pages of usage reports: the MSP's list and report page, the distributor's review queue and
+review page (one report page, with what the role may do). Views parse, call one service or
+selector, and render."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views import View
+from django.views.generic import TemplateView
+
+from msp_portal.api.filters import compact_query
+from msp_portal.csv_export import csv_response
+from msp_portal.exceptions import DomainError, error_message
+from msp_portal.tenancy.choices import Perm
+from msp_portal.tenancy.views_base import TenantViewMixin
+
+from . import selectors, services
+from .choices import STATE_TONES, ReportState
+from .filters import UsageReportFilter, msp_choices
+from .forms import CommentForm, RejectForm, SubmitForm
+
+REPORTS_PER_PAGE = 25
+
+
+class ReportAccessMixin(TenantViewMixin):
+    """Reports are readable by an MSP's members and by the serving distributor's reviewers."""
+
+    def load_objects(self):
+        if "report_id" in self.kwargs:
+            self.report = self.get_report()
+            if "line_id" in self.kwargs and not selectors.report_has_line(report=self.report, line_id=self.kwargs["line_id"]):
+                raise Http404
+
+    def check_read(self):
+        if not (self.tenant.can(Perm.VIEW_OWN_REPORTS) or self.tenant.can(Perm.VIEW_SERVED_REPORTS)):
+            raise PermissionDenied
+
+    def get_report(self):
+        try:
+            return selectors.usage_report_get(tenant=self.tenant, report_id=self.kwargs["report_id"])
+        except selectors.UsageReport.DoesNotExist as exc:
+            raise Http404 from exc
+
+
+class ReportListView(ReportAccessMixin, TemplateView):
+    """MSP: its reports (last 12 months or a calendar year with the annual record).
+    Distributor: the review queue across the MSPs it serves, oldest first."""
+
+    def get(self, request, *args, **kwargs):
+        self.check_read()
+        is_distributor = self.tenant.organisation.is_distributor
+        data = compact_query(request.GET)
+        if is_distributor and "state" not in data and not data.get("all_states"):
+            data.setlist("state", [ReportState.UNDER_REVIEW])
+        filters = UsageReportFilter(data, queryset=selectors.usage_report_list(tenant=self.tenant))
+        reports = filters.qs if filters.is_valid() else filters.queryset.none()
+        reports = reports.order_by("submitted_at", "cycle", "pk") if is_distributor else reports.order_by("-cycle")
+        if request.GET.get("format") == "csv":
+            return self.csv(selectors.with_totals(reports))
+        page = Paginator(selectors.with_totals(reports), REPORTS_PER_PAGE).get_page(request.GET.get("page"))
+        period = (filters.form.cleaned_data.get("period") or "last12") if filters.is_valid() else "last12"
+        annual = None
+        if period.isdigit():
+            msp = None
+            if is_distributor and filters.form.cleaned_data.get("msp"):
+                msp = selectors.served_msp(distributor=self.tenant.organisation, slug=filters.form.cleaned_data["msp"])
+            annual = selectors.annual_record(tenant=self.tenant, year=int(period), msp=msp)
+        context = self.get_context_data(
+            filters=filters,
+            page_obj=page,
+            rows=[selectors.report_row(report) for report in page],
+            period=period,
+            years=selectors.report_years(tenant=self.tenant),
+            annual=annual,
+            msp_options=msp_choices(self.tenant.organisation) if is_distributor else [],
+            states=ReportState.choices,
+            selected_states=data.getlist("state"),
+            is_distributor=is_distributor,
+        )
+        template = "reports/review_queue.html" if is_distributor else "reports/report_list.html"
+        return render(request, template, context)
+
+    def csv(self, reports):
+        header = [_("MSP"), _("Cycle"), _("State"), _("Deadline (UTC)"), _("How submitted"), _("Submitted"), _("PO number"), _("Lines"), _("Discrepancies"), _("Amount"), _("Currency")]
+        rows = (
+            [
+                r.organisation.name, f"{r.cycle:%Y-%m}", r.get_state_display(), f"{r.deadline:%Y-%m-%d %H:%M}",
+                r.get_submission_kind_display(), f"{r.submitted_at:%Y-%m-%d %H:%M}" if r.submitted_at else "",
+                r.po_number, r.line_count, r.discrepancy_count, r.amount, r.currency,
+            ]
+            for r in reports.iterator(chunk_size=500)
+        )
+        return csv_response(f"usage-reports-{self.tenant.organisation.slug}.csv", header, rows)
+
+
+class ReportDetailView(ReportAccessMixin, TemplateView):
+    template_name = "reports/report_detail.html"
+
+    def get(self, request, *args, **kwargs):
+        self.check_read()
+        report = self.get_report()
+        if request.GET.get("format") == "csv":
+            return self.csv(report)
+        return render(request, self.template_name, self.report_context(report))
+
+    def report_context(self, report, **extra):
+        page = selectors.report_page(tenant=self.tenant, report=report)
+        return self.get_context_data(
+            report=report,
+            page=page,
+            state_tone=STATE_TONES[report.state],
+            submit_form=SubmitForm(),
+            reject_form=RejectForm(lines=page.lines),
+            comment_form=CommentForm(),
+            **extra,
+        )
+
+    def csv(self, report):
+        lines = selectors.report_lines(report=report)
+        header = [_("Product id"), _("SKU"), _("Product"), _("Unit type"), _("Provided units"), _("Used units"), _("Over-provisioned %"), _("Billable units"), _("Unit price"), _("Amount"), _("Currency"), _("Explained")]
+        rows = [
+            [
+                line.product_code, line.sku_code, line.product_name, line.unit_type, line.provided_units,
+                "" if line.used_units is None else line.used_units,
+                "" if line.over_provisioned_percent is None else line.over_provisioned_percent,
+                line.billable_units, line.unit_price, selectors.line_amount(line), report.currency,
+                _("yes") if line.has_msp_comment else "",
+            ]
+            for line in lines
+        ]
+        return csv_response(f"usage-report-{report.organisation.slug}-{report.cycle:%Y-%m}.csv", header, rows)
+
+
+class LineUpdateView(ReportAccessMixin, View):
+    """Saves one line's billable units (htmx: answers with the row and the summary)."""
+
+    required_perm = Perm.EDIT_REPORTS
+
+    def post(self, request, *args, **kwargs):
+        line_id = kwargs["line_id"]
+        prefix = f"line-{line_id}-"
+        value = request.POST.get(prefix + "billable", request.POST.get("billable_units"))
+        version = request.POST.get(prefix + "version", request.POST.get("version"))
+        error = None
+        status = 200
+        try:
+            services.usage_report_line_update(
+                tenant=self.tenant, acting_user=request.user, report_id=kwargs["report_id"], line_id=line_id,
+                billable_units=value, version=int(version) if (version or "").isdigit() else -1,
+            )
+        except DomainError as exc:
+            error, status = error_message(exc), 422
+        if not request.htmx:
+            if error:
+                messages.error(request, error)
+            else:
+                messages.success(request, _("Billable units saved."))
+            return redirect("reports:report-detail", org_slug=self.tenant.organisation.slug, report_id=kwargs["report_id"])
+        report = self.get_report()
+        page = selectors.report_page(tenant=self.tenant, report=report)
+        row = next((r for r in page.rows if r.line.pk == line_id), None)
+        if row is None:
+            raise Http404
+        return render(
+            request,
+            "reports/_line_update_response.html",
+            {"report": report, "page": page, "row": row, "saved": error is None, "error": error, "attempted": value, "tenant": self.tenant},
+            status=status,
+        )
+
+
+class DraftSaveView(ReportAccessMixin, View):
+    """Save draft: every changed billable figure of the grid in one click."""
+
+    required_perm = Perm.EDIT_REPORTS
+
+    def post(self, request, *args, **kwargs):
+        report = self.get_report()
+        saved, problems = 0, []
+        for line in selectors.report_lines(report=report):
+            raw = request.POST.get(f"line-{line.pk}-billable")
+            if raw is None or raw.strip() == str(line.billable_units):
+                continue
+            version = request.POST.get(f"line-{line.pk}-version", "")
+            try:
+                services.usage_report_line_update(
+                    tenant=self.tenant, acting_user=request.user, report_id=report.pk, line_id=line.pk,
+                    billable_units=raw, version=int(version) if version.isdigit() else -1,
+                )
+                saved += 1
+            except DomainError as exc:
+                problems.append(f"{line.product_name}: {error_message(exc)}")
+        if saved:
+            messages.success(request, ngettext("Draft saved: %(count)d line changed.", "Draft saved: %(count)d lines changed.", saved) % {"count": saved})
+        elif not problems:
+            messages.info(request, _("Nothing to save: no billable figure changed."))
+        for problem in problems:
+            messages.error(request, problem)
+        return redirect("reports:report-detail", org_slug=self.tenant.organisation.slug, report_id=report.pk)
+
+
+class CommentAddView(ReportAccessMixin, View):
+    def post(self, request, *args, **kwargs):
+        if not (self.tenant.can(Perm.EDIT_REPORTS) or self.tenant.can(Perm.REVIEW_REPORTS)):
+            raise PermissionDenied
+        form = CommentForm(request.POST)
+        error = None
+        if form.is_valid():
+            try:
+                services.line_comment_add(
+                    tenant=self.tenant, acting_user=request.user, report_id=kwargs["report_id"],
+                    line_id=kwargs["line_id"], body=form.cleaned_data["body"],
+                )
+            except DomainError as exc:
+                error = error_message(exc)
+        else:
+            error = _("Write a comment before sending it.")
+        if not request.htmx:
+            if error:
+                messages.error(request, error)
+            return redirect("reports:report-detail", org_slug=self.tenant.organisation.slug, report_id=kwargs["report_id"])
+        report = self.get_report()
+        page = selectors.report_page(tenant=self.tenant, report=report)
+        row = next((r for r in page.rows if r.line.pk == kwargs["line_id"]), None)
+        if row is None:
+            raise Http404
+        return render(
+            request,
+            "reports/_comment_response.html",
+            {"report": report, "page": page, "row": row, "comment_error": error, "comment_form": CommentForm() if not error else form, "tenant": self.tenant, "open": True},
+            status=422 if error else 200,
+        )
+
+
+class TransitionView(ReportAccessMixin, View):
+    """Submit, approve or reject (POST); the service decides, the page says what happened."""
+
+    action = ""
+    ACTION_PERMS = {"submit": Perm.EDIT_REPORTS, "approve": Perm.REVIEW_REPORTS, "reject": Perm.REVIEW_REPORTS}
+
+    def post(self, request, *args, **kwargs):
+        if not self.tenant.can(self.ACTION_PERMS[self.action]):
+            raise PermissionDenied
+        report_id = kwargs["report_id"]
+        org_slug = self.tenant.organisation.slug
+        try:
+            if self.action == "submit":
+                form = SubmitForm(request.POST)
+                form.is_valid()
+                services.usage_report_submit(
+                    tenant=self.tenant, acting_user=request.user, report_id=report_id,
+                    po_number=form.cleaned_data.get("po_number", ""), note=form.cleaned_data.get("note", ""),
+                )
+                messages.success(request, _("Report submitted to your distributor for review."))
+            elif self.action == "approve":
+                services.usage_report_approve(tenant=self.tenant, acting_user=request.user, report_id=report_id)
+                messages.success(request, _("Report approved. The MSP has been told."))
+            elif self.action == "reject":
+                report = self.get_report()
+                form = RejectForm(request.POST, lines=selectors.report_lines(report=report))
+                if not form.is_valid():
+                    messages.error(request, _("Give the reason for the rejection: the MSP sees it."))
+                    return redirect("reports:report-detail", org_slug=org_slug, report_id=report_id)
+                services.usage_report_reject(
+                    tenant=self.tenant, acting_user=request.user, report_id=report_id,
+                    reason=form.cleaned_data["reason"], line_ids=form.cleaned_data["line_ids"],
+                )
+                messages.success(request, _("Report rejected. The MSP has been told, with your reason."))
+        except DomainError as exc:
+            messages.error(request, error_message(exc))
+        return redirect("reports:report-detail", org_slug=org_slug, report_id=report_id)
