@@ -113,7 +113,7 @@ class ReportDetailView(ReportAccessMixin, TemplateView):
             report=report,
             page=page,
             state_tone=STATE_TONES[report.state],
-            submit_form=SubmitForm(),
+            submit_form=SubmitForm(initial={"po_number": report.po_number, "note": report.note}),
             reject_form=RejectForm(lines=page.lines),
             comment_form=CommentForm(),
             **extra,
