@@ -11,9 +11,7 @@ class _Echo:
         return value
 
 
-def csv_response(
-    filename: str, header: Sequence[str], rows: Iterable[Sequence]
-) -> StreamingHttpResponse:
+def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence]) -> StreamingHttpResponse:
     writer = csv.writer(_Echo())
 
     def lines():

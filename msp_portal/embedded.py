@@ -164,9 +164,7 @@ class EmbeddedPostgres:
         if lines is None or self.running_pid() is not None:
             return
         pid = lines[0].strip() if lines else "?"
-        log.info(
-            "Removing stale var/postgres/postmaster.pid (pid %s is not a running server).", pid
-        )
+        log.info("Removing stale var/postgres/postmaster.pid (pid %s is not a running server).", pid)
         socket_dir = Path(lines[4].strip()) if len(lines) > 4 and lines[4].strip() else None
         port = lines[3].strip() if len(lines) > 3 and lines[3].strip() else "5432"
         (self.pgdata / "postmaster.pid").unlink(missing_ok=True)
@@ -653,9 +651,7 @@ def services_running(database: str = DATABASE_NAME) -> Iterator[dict[str, str]]:
 def _status() -> int:
     postgres = EmbeddedPostgres()
     pid = postgres.running_pid()
-    print(
-        f"PostgreSQL ({_display(POSTGRES_DIR)}): " + (f"running, pid {pid}" if pid else "stopped")
-    )
+    print(f"PostgreSQL ({_display(POSTGRES_DIR)}): " + (f"running, pid {pid}" if pid else "stopped"))
     redis_server = EmbeddedRedis()
     running = redis_server.running_server()
     print(

@@ -21,7 +21,9 @@ def bad_request(request, exception):
 
 def permission_denied(request, exception):
     if _is_api(request):
-        return _json(403, "permission_denied", _("Your role in this organisation does not allow this action."))
+        return _json(
+            403, "permission_denied", _("Your role in this organisation does not allow this action.")
+        )
     return defaults.permission_denied(request, exception)
 
 
@@ -33,5 +35,9 @@ def page_not_found(request, exception):
 
 def server_error(request):
     if _is_api(request):
-        return _json(500, "server_error", _("Something went wrong on our side. Try again; if it persists, contact support."))
+        return _json(
+            500,
+            "server_error",
+            _("Something went wrong on our side. Try again; if it persists, contact support."),
+        )
     return defaults.server_error(request)

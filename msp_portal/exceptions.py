@@ -49,9 +49,7 @@ class Conflict(DomainError):
 
 def _validation_error_payload(exc: DjangoValidationError) -> tuple[str, dict]:
     if hasattr(exc, "error_dict"):
-        fields = {
-            name: [str(m) for m in errors.messages] for name, errors in exc.message_dict.items()
-        }
+        fields = {name: [str(m) for m in errors.messages] for name, errors in exc.message_dict.items()}
         first = next(iter(fields.values()), [""])[0]
         return first, fields
     messages = [str(m) for m in exc.messages]
@@ -106,9 +104,7 @@ def api_exception_handler(exc, context):
         detail, fields = _validation_error_payload(exc)
         return Response(_body(400, "invalid", detail, fields), status=400)
     if isinstance(exc, (TransitionNotAllowed, ConcurrentTransition)):
-        detail = _(
-            "This action is not allowed in the current state. Reload to see the current state."
-        )
+        detail = _("This action is not allowed in the current state. Reload to see the current state.")
         return Response(_body(409, "transition_not_allowed", detail), status=409)
     if isinstance(exc, Http404):
         exc = drf_exceptions.NotFound(
@@ -136,18 +132,14 @@ def error_message(exc: Exception) -> str:
     if isinstance(exc, DjangoValidationError):
         return _validation_error_payload(exc)[0]
     if isinstance(exc, (TransitionNotAllowed, ConcurrentTransition)):
-        return _(
-            "This action is not allowed in the current state. Reload to see the current state."
-        )
+        return _("This action is not allowed in the current state. Reload to see the current state.")
     raise exc
 
 
 def apply_to_form(form, exc: Exception) -> None:
     """Attach a service's refusal to a bound form, on the named field when there is one."""
     field_errors = getattr(exc, "field_errors", None) or (
-        exc.message_dict
-        if isinstance(exc, DjangoValidationError) and hasattr(exc, "error_dict")
-        else {}
+        exc.message_dict if isinstance(exc, DjangoValidationError) and hasattr(exc, "error_dict") else {}
     )
     placed = False
     for name, messages in field_errors.items():

@@ -6,7 +6,16 @@ from .models import LineComment, MspAccountSettings, ReportEvent, UsageReport, U
 class LineInline(admin.TabularInline):
     model = UsageReportLine
     extra = 0
-    fields = ["product_code", "product_name", "unit_type", "provided_units", "used_units", "billable_units", "unit_price", "version"]
+    fields = [
+        "product_code",
+        "product_name",
+        "unit_type",
+        "provided_units",
+        "used_units",
+        "billable_units",
+        "unit_price",
+        "version",
+    ]
     readonly_fields = fields
     can_delete = False
 
@@ -39,7 +48,13 @@ class ReportEventAdmin(admin.ModelAdmin):
 
 @admin.register(MspAccountSettings)
 class MspAccountSettingsAdmin(admin.ModelAdmin):
-    list_display = ["organisation", "auto_submit_days", "penalty_percent", "penalty_minimum", "auto_approve_clean"]
+    list_display = [
+        "organisation",
+        "auto_submit_days",
+        "penalty_percent",
+        "penalty_minimum",
+        "auto_approve_clean",
+    ]
 
 
 @admin.register(LineComment)

@@ -8,7 +8,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from msp_portal.api.filters import StrictFilterSet
-
 from msp_portal.tenancy.models import Organisation
 
 from .choices import ReportState, SubmissionKind
@@ -34,7 +33,9 @@ class UsageReportFilter(StrictFilterSet):
         method="filter_period",
         validators=[validate_period],
         label=_("Period"),
-        help_text=_("'last12' (default: the last 12 months, rolling), 'all', or a calendar year such as 2025."),
+        help_text=_(
+            "'last12' (default: the last 12 months, rolling), 'all', or a calendar year such as 2025."
+        ),
     )
     state = django_filters.MultipleChoiceFilter(choices=ReportState.choices, label=_("State"))
     cycle = django_filters.DateFilter(field_name="cycle", label=_("Cycle (first day of the month)"))
@@ -64,4 +65,6 @@ class UsageReportFilter(StrictFilterSet):
 
 
 def msp_choices(distributor: Organisation) -> list[tuple[str, str]]:
-    return list(Organisation.objects.filter(distributor=distributor).order_by("name").values_list("slug", "name"))
+    return list(
+        Organisation.objects.filter(distributor=distributor).order_by("name").values_list("slug", "name")
+    )

@@ -7,7 +7,10 @@ from django.utils.translation import gettext_lazy as _
 class SubmitForm(forms.Form):
     po_number = forms.CharField(label=_("PO number"), max_length=64, required=False)
     note = forms.CharField(
-        label=_("Note to the distributor"), max_length=4000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("Note to the distributor"),
+        max_length=4000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 

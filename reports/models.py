@@ -48,9 +48,7 @@ class MspAccountSettings(TenantModel):
         verbose_name = _("MSP account settings")
         verbose_name_plural = _("MSP account settings")
         constraints = [
-            models.UniqueConstraint(
-                fields=["organisation"], name="%(app_label)s_%(class)s_unique_per_msp"
-            )
+            models.UniqueConstraint(fields=["organisation"], name="%(app_label)s_%(class)s_unique_per_msp")
         ]
 
     def __str__(self):
@@ -69,20 +67,26 @@ class UsageReport(ConcurrentTransitionMixin, TenantModel):
     deadline = models.DateTimeField(_("deadline"))
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("submitted by"),
     )
     submission_kind = models.CharField(
         _("how submitted"), max_length=24, choices=SubmissionKind.choices, blank=True
     )
-    needs_review_flag = models.BooleanField(
-        _("automatically submitted — may require review"), default=False
-    )
+    needs_review_flag = models.BooleanField(_("automatically submitted — may require review"), default=False)
     po_number = models.CharField(_("PO number"), max_length=64, blank=True)
     note = models.TextField(_("note"), blank=True, max_length=4000)
     reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("reviewed by"),
     )
     rejection_reason = models.TextField(_("rejection reason"), blank=True, max_length=4000)
@@ -194,7 +198,9 @@ class LineComment(TenantModel):
     """A message in a line's thread, by the MSP or by its distributor."""
 
     line = models.ForeignKey(UsageReportLine, models.CASCADE, related_name="comments", verbose_name=_("line"))
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("author"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="+", verbose_name=_("author")
+    )
     author_organisation = models.ForeignKey(
         Organisation, models.PROTECT, related_name="+", verbose_name=_("author's organisation")
     )
@@ -225,8 +231,13 @@ class ReportEvent(TenantModel):
     )
     kind = models.CharField(_("event"), max_length=16, choices=EventKind.choices)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name=_("by"), help_text=_("Empty when the system acted."),
+        settings.AUTH_USER_MODEL,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+        help_text=_("Empty when the system acted."),
     )
     from_state = models.CharField(_("from"), max_length=20, blank=True, choices=ReportState.choices)
     to_state = models.CharField(_("to"), max_length=20, blank=True, choices=ReportState.choices)

@@ -14,7 +14,9 @@ def register_texts() -> None:
     register(
         REPORT_READY,
         _("Usage report for %(cycle)s is ready"),
-        _("Review the billable units of %(cycle)s, explain every discrepancy and submit before %(deadline)s."),
+        _(
+            "Review the billable units of %(cycle)s, explain every discrepancy and submit before %(deadline)s."
+        ),
     )
     register(
         REPORT_SUBMITTED,
@@ -29,5 +31,7 @@ def register_texts() -> None:
     register(
         REPORT_REJECTED,
         _("Usage report for %(cycle)s rejected"),
-        _("%(distributor)s rejected your usage report for %(cycle)s: %(reason)s Correct it and submit again before %(deadline)s."),
+        _(
+            "%(distributor)s rejected your usage report for %(cycle)s: %(reason)s Correct it and submit again before %(deadline)s."
+        ),
     )

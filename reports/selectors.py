@@ -28,7 +28,11 @@ def report_queryset(*, tenant: TenantContext) -> QuerySet:
 
 
 def usage_report_list(*, tenant: TenantContext) -> QuerySet:
-    return report_queryset(tenant=tenant).select_related("organisation", "submitted_by").order_by("-cycle", "organisation__name")
+    return (
+        report_queryset(tenant=tenant)
+        .select_related("organisation", "submitted_by")
+        .order_by("-cycle", "organisation__name")
+    )
 
 
 def usage_report_get(*, tenant: TenantContext, report_id: int, for_update: bool = False) -> UsageReport:
@@ -36,9 +40,9 @@ def usage_report_get(*, tenant: TenantContext, report_id: int, for_update: bool 
     queryset = report_queryset(tenant=tenant)
     if for_update:
         return queryset.select_for_update(of=("self",)).get(pk=report_id)
-    return queryset.select_related("organisation", "organisation__distributor", "submitted_by", "reviewed_by").get(
-        pk=report_id
-    )
+    return queryset.select_related(
+        "organisation", "organisation__distributor", "submitted_by", "reviewed_by"
+    ).get(pk=report_id)
 
 
 def report_lines(*, report: UsageReport) -> list[UsageReportLine]:
@@ -47,7 +51,9 @@ def report_lines(*, report: UsageReport) -> list[UsageReportLine]:
     msp_comments = LineComment.objects.for_tenant(report.organisation).filter(
         line=OuterRef("pk"), author_organisation=report.organisation
     )
-    comments = LineComment.objects.for_tenant(report.organisation).select_related("author", "author_organisation")
+    comments = LineComment.objects.for_tenant(report.organisation).select_related(
+        "author", "author_organisation"
+    )
     return list(
         UsageReportLine.objects.for_tenant(report.organisation)
         .filter(report=report)
@@ -79,13 +85,18 @@ class PenaltyPreview:
     total: Decimal
 
 
-def penalty_preview(*, report: UsageReport, lines: list[UsageReportLine], policy: PenaltyPolicy) -> PenaltyPreview:
+def penalty_preview(
+    *, report: UsageReport, lines: list[UsageReportLine], policy: PenaltyPolicy
+) -> PenaltyPreview:
     """What auto-submission would charge now: every discrepant line the MSP has not explained."""
     penalties = {}
     for line in lines:
         if line.is_discrepant and not line.has_msp_comment:
             penalty = line_penalty(
-                provided=line.provided_units, billable=line.billable_units, unit_price=line.unit_price, policy=policy
+                provided=line.provided_units,
+                billable=line.billable_units,
+                unit_price=line.unit_price,
+                policy=policy,
             )
             if penalty is not None:
                 penalties[line.pk] = penalty
@@ -109,7 +120,9 @@ class LineChange:
     new_comments: list[LineComment]
 
 
-def changes_since_rejection(*, report: UsageReport, lines: list[UsageReportLine]) -> tuple[ReportEvent | None, list[LineChange]]:
+def changes_since_rejection(
+    *, report: UsageReport, lines: list[UsageReportLine]
+) -> tuple[ReportEvent | None, list[LineChange]]:
     """For a report rejected before: what the MSP changed after the last rejection (billable
     units old → new, and new comments), line by line."""
     last_rejection = (
@@ -133,7 +146,11 @@ def changes_since_rejection(*, report: UsageReport, lines: list[UsageReportLine]
         new_comments = [c for c in line.comments.all() if c.created_at >= last_rejection.created_at]
         old = first_old_value.get(line.pk)
         if (old is not None and old != line.billable_units) or new_comments:
-            changes.append(LineChange(line=line, old_billable=old, new_billable=line.billable_units, new_comments=new_comments))
+            changes.append(
+                LineChange(
+                    line=line, old_billable=old, new_billable=line.billable_units, new_comments=new_comments
+                )
+            )
     return last_rejection, changes
 
 
@@ -174,7 +191,10 @@ def annual_record(*, tenant: TenantContext, year: int, msp: Organisation | None 
             cycles=Count("report", distinct=True),
             provided=Sum("provided_units"),
             billable=Sum("billable_units"),
-            amount=Sum(F("billable_units") * F("unit_price"), output_field=DecimalField(max_digits=20, decimal_places=4)),
+            amount=Sum(
+                F("billable_units") * F("unit_price"),
+                output_field=DecimalField(max_digits=20, decimal_places=4),
+            ),
         )
         .order_by("product_name")
     )
@@ -209,7 +229,10 @@ def with_totals(reports: QuerySet) -> QuerySet:
         amount=Coalesce(
             Subquery(
                 lines.annotate(
-                    total=Sum(F("billable_units") * F("unit_price"), output_field=DecimalField(max_digits=20, decimal_places=4))
+                    total=Sum(
+                        F("billable_units") * F("unit_price"),
+                        output_field=DecimalField(max_digits=20, decimal_places=4),
+                    )
                 ).values("total")
             ),
             Decimal("0"),
@@ -299,7 +322,9 @@ def report_page(*, tenant: TenantContext, report: UsageReport) -> ReportPage:
         changes=changes,
         time_left=time_left(report.deadline) if editable else None,
         can_edit=is_own and editable and tenant.can(Perm.EDIT_REPORTS),
-        can_review=not is_own and report.state == ReportState.UNDER_REVIEW and tenant.can(Perm.REVIEW_REPORTS),
+        can_review=not is_own
+        and report.state == ReportState.UNDER_REVIEW
+        and tenant.can(Perm.REVIEW_REPORTS),
         can_comment=(is_own and editable and tenant.can(Perm.EDIT_REPORTS))
         or (not is_own and report.state != ReportState.APPROVED and tenant.can(Perm.REVIEW_REPORTS)),
     )

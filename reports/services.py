@@ -3,6 +3,7 @@ the rule, saves, writes the history row and notifies once the transaction commit
 habit 4). Pages, API and workers all go through these functions."""
 
 import datetime as dt
+import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -51,6 +52,12 @@ def _require(tenant: TenantContext, perm: str) -> None:
 
 def _cycle_label(report: UsageReport) -> str:
     return f"{report.cycle:%Y-%m}"
+
+
+def _deadline_label(report: UsageReport) -> str:
+    """The deadline as the MSP reads it: in its own time zone."""
+    local = report.deadline.astimezone(zoneinfo.ZoneInfo(report.organisation.timezone))
+    return f"{local:%Y-%m-%d %H:%M} ({report.organisation.timezone})"
 
 
 def _report_url(report: UsageReport, organisation: Organisation) -> str:
@@ -110,7 +117,7 @@ def usage_report_open(
         organisation=msp,
         recipients=users_with_roles(organisation=msp, roles=[Role.MSP_ADMIN]),
         kind=notifications.REPORT_READY,
-        params={"cycle": _cycle_label(report), "deadline": f"{report.deadline:%Y-%m-%d %H:%M} UTC"},
+        params={"cycle": _cycle_label(report), "deadline": _deadline_label(report)},
         url=_report_url(report, msp),
     )
     return report, True
@@ -145,11 +152,16 @@ def usage_report_line_update(
     report = _lock_report(tenant, report_id)
     if report.state not in EDITABLE_STATES:
         raise Conflict(
-            _("This report is %(state)s: its lines can no longer be edited.") % {"state": report.get_state_display()},
+            _("This report is %(state)s: its lines can no longer be edited.")
+            % {"state": report.get_state_display()},
             code="not_editable",
         )
     try:
-        line = UsageReportLine.objects.for_tenant(report.organisation).select_for_update().get(pk=line_id, report=report)
+        line = (
+            UsageReportLine.objects.for_tenant(report.organisation)
+            .select_for_update()
+            .get(pk=line_id, report=report)
+        )
     except UsageReportLine.DoesNotExist as exc:
         raise Http404 from exc
     if line.billable_units == billable_units:
@@ -168,7 +180,14 @@ def usage_report_line_update(
     line.billable_units = billable_units
     line.version += 1
     line.save(update_fields=["billable_units", "version", "updated_at"])
-    record_event(report=report, kind=EventKind.LINE_EDIT, actor=acting_user, line=line, old_value=old, new_value=billable_units)
+    record_event(
+        report=report,
+        kind=EventKind.LINE_EDIT,
+        actor=acting_user,
+        line=line,
+        old_value=old,
+        new_value=billable_units,
+    )
     return line
 
 
@@ -184,7 +203,9 @@ def line_comment_add(
         _require(tenant, Perm.EDIT_REPORTS)
     body = (body or "").strip()
     if not body:
-        raise DomainError(_("Write a comment before sending it."), field_errors={"body": [_("This field is required.")]})
+        raise DomainError(
+            _("Write a comment before sending it."), field_errors={"body": [_("This field is required.")]}
+        )
     if len(body) > COMMENT_MAX:
         raise DomainError(
             _("A comment holds at most %(max)s characters.") % {"max": COMMENT_MAX},
@@ -203,7 +224,12 @@ def line_comment_add(
         raise Http404 from exc
     recent_twin = (
         LineComment.objects.for_tenant(report.organisation)
-        .filter(line=line, author=acting_user, body=body, created_at__gte=timezone.now() - DUPLICATE_COMMENT_WINDOW)
+        .filter(
+            line=line,
+            author=acting_user,
+            body=body,
+            created_at__gte=timezone.now() - DUPLICATE_COMMENT_WINDOW,
+        )
         .first()
     )
     if recent_twin is not None:  # a double click or a retried request: keep one comment
@@ -243,22 +269,33 @@ def usage_report_submit(
     _require(tenant, Perm.EDIT_REPORTS)
     po_number, note = (po_number or "").strip(), (note or "").strip()
     if len(po_number) > 64:
-        raise DomainError(_("A PO number holds at most 64 characters."), field_errors={"po_number": [_("Shorten it.")]})
+        raise DomainError(
+            _("A PO number holds at most 64 characters."), field_errors={"po_number": [_("Shorten it.")]}
+        )
     if len(note) > 4000:
-        raise DomainError(_("The note holds at most 4000 characters."), field_errors={"note": [_("Shorten it.")]})
+        raise DomainError(
+            _("The note holds at most 4000 characters."), field_errors={"note": [_("Shorten it.")]}
+        )
     report = _lock_report(tenant, report_id)
     if report.state not in EDITABLE_STATES:
         raise Conflict(
-            _("This report is already %(state)s.") % {"state": report.get_state_display()}, code="transition_not_allowed"
+            _("This report is already %(state)s.") % {"state": report.get_state_display()},
+            code="transition_not_allowed",
         )
     _refuse_unexplained(report)
     from_state = report.state
     now = timezone.now()
     report.submit(by=acting_user, at=now, kind=SubmissionKind.MANUAL, po_number=po_number, note=note)
     report.save()
-    UsageReportLine.objects.for_tenant(report.organisation).filter(report=report, flagged=True).update(flagged=False)
+    UsageReportLine.objects.for_tenant(report.organisation).filter(report=report, flagged=True).update(
+        flagged=False
+    )
     record_event(
-        report=report, kind=EventKind.SUBMITTED, actor=acting_user, from_state=from_state, to_state=report.state,
+        report=report,
+        kind=EventKind.SUBMITTED,
+        actor=acting_user,
+        from_state=from_state,
+        to_state=report.state,
         details={"how": SubmissionKind.MANUAL, "po_number": po_number, "note": note},
     )
     distributor = report.organisation.distributor
@@ -306,10 +343,18 @@ def usage_report_approve(*, tenant: TenantContext, acting_user: User, report_id:
     _refuse_unless_under_review(report)
     report.approve(by=acting_user, at=timezone.now())
     report.save()
-    record_event(report=report, kind=EventKind.APPROVED, actor=acting_user, from_state=ReportState.UNDER_REVIEW, to_state=report.state)
+    record_event(
+        report=report,
+        kind=EventKind.APPROVED,
+        actor=acting_user,
+        from_state=ReportState.UNDER_REVIEW,
+        to_state=report.state,
+    )
     notify(
         organisation=report.organisation,
-        recipients=users_with_roles(organisation=report.organisation, roles=[Role.MSP_ADMIN, Role.MSP_BILLING]),
+        recipients=users_with_roles(
+            organisation=report.organisation, roles=[Role.MSP_ADMIN, Role.MSP_BILLING]
+        ),
         kind=notifications.REPORT_APPROVED,
         params={"distributor": tenant.organisation.name, "cycle": _cycle_label(report)},
         url=_report_url(report, report.organisation),
@@ -326,10 +371,13 @@ def usage_report_reject(
     reason = (reason or "").strip()
     if not reason:
         raise DomainError(
-            _("Give the reason for the rejection: the MSP sees it."), field_errors={"reason": [_("This field is required.")]}
+            _("Give the reason for the rejection: the MSP sees it."),
+            field_errors={"reason": [_("This field is required.")]},
         )
     if len(reason) > 4000:
-        raise DomainError(_("The reason holds at most 4000 characters."), field_errors={"reason": [_("Shorten it.")]})
+        raise DomainError(
+            _("The reason holds at most 4000 characters."), field_errors={"reason": [_("Shorten it.")]}
+        )
     report = _lock_report(tenant, report_id)
     _check_reviewer(tenant, report, acting_user)
     _refuse_unless_under_review(report)
@@ -345,15 +393,22 @@ def usage_report_reject(
     now = timezone.now()
     account = selectors.account_settings(msp=report.organisation)
     report.reject(
-        by=acting_user, at=now, reason=reason,
+        by=acting_user,
+        at=now,
+        reason=reason,
         new_deadline=deadline_after(now, account.auto_submit_days, report.organisation.timezone),
     )
     report.save()
     lines.update(flagged=False)
     lines.filter(pk__in=line_ids).update(flagged=True)
     record_event(
-        report=report, kind=EventKind.REJECTED, actor=acting_user, from_state=ReportState.UNDER_REVIEW,
-        to_state=report.state, reason=reason, details={"lines": line_ids, "deadline": report.deadline.isoformat()},
+        report=report,
+        kind=EventKind.REJECTED,
+        actor=acting_user,
+        from_state=ReportState.UNDER_REVIEW,
+        to_state=report.state,
+        reason=reason,
+        details={"lines": line_ids, "deadline": report.deadline.isoformat()},
     )
     notify(
         organisation=report.organisation,
@@ -363,7 +418,7 @@ def usage_report_reject(
             "distributor": tenant.organisation.name,
             "cycle": _cycle_label(report),
             "reason": reason,
-            "deadline": f"{report.deadline:%Y-%m-%d %H:%M} UTC",
+            "deadline": _deadline_label(report),
         },
         url=_report_url(report, report.organisation),
     )

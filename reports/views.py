@@ -32,7 +32,9 @@ class ReportAccessMixin(TenantViewMixin):
     def load_objects(self):
         if "report_id" in self.kwargs:
             self.report = self.get_report()
-            if "line_id" in self.kwargs and not selectors.report_has_line(report=self.report, line_id=self.kwargs["line_id"]):
+            if "line_id" in self.kwargs and not selectors.report_has_line(
+                report=self.report, line_id=self.kwargs["line_id"]
+            ):
                 raise Http404
 
     def check_read(self):
@@ -58,7 +60,9 @@ class ReportListView(ReportAccessMixin, TemplateView):
             data.setlist("state", [ReportState.UNDER_REVIEW])
         filters = UsageReportFilter(data, queryset=selectors.usage_report_list(tenant=self.tenant))
         reports = filters.qs if filters.is_valid() else filters.queryset.none()
-        reports = reports.order_by("submitted_at", "cycle", "pk") if is_distributor else reports.order_by("-cycle")
+        reports = (
+            reports.order_by("submitted_at", "cycle", "pk") if is_distributor else reports.order_by("-cycle")
+        )
         if request.GET.get("format") == "csv":
             return self.csv(selectors.with_totals(reports))
         page = Paginator(selectors.with_totals(reports), REPORTS_PER_PAGE).get_page(request.GET.get("page"))
@@ -67,7 +71,9 @@ class ReportListView(ReportAccessMixin, TemplateView):
         if period.isdigit():
             msp = None
             if is_distributor and filters.form.cleaned_data.get("msp"):
-                msp = selectors.served_msp(distributor=self.tenant.organisation, slug=filters.form.cleaned_data["msp"])
+                msp = selectors.served_msp(
+                    distributor=self.tenant.organisation, slug=filters.form.cleaned_data["msp"]
+                )
             annual = selectors.annual_record(tenant=self.tenant, year=int(period), msp=msp)
         context = self.get_context_data(
             filters=filters,
@@ -85,12 +91,32 @@ class ReportListView(ReportAccessMixin, TemplateView):
         return render(request, template, context)
 
     def csv(self, reports):
-        header = [_("MSP"), _("Cycle"), _("State"), _("Deadline (UTC)"), _("How submitted"), _("Submitted"), _("PO number"), _("Lines"), _("Discrepancies"), _("Amount"), _("Currency")]
+        header = [
+            _("MSP"),
+            _("Cycle"),
+            _("State"),
+            _("Deadline (UTC)"),
+            _("How submitted"),
+            _("Submitted"),
+            _("PO number"),
+            _("Lines"),
+            _("Discrepancies"),
+            _("Amount"),
+            _("Currency"),
+        ]
         rows = (
             [
-                r.organisation.name, f"{r.cycle:%Y-%m}", r.get_state_display(), f"{r.deadline:%Y-%m-%d %H:%M}",
-                r.get_submission_kind_display(), f"{r.submitted_at:%Y-%m-%d %H:%M}" if r.submitted_at else "",
-                r.po_number, r.line_count, r.discrepancy_count, r.amount, r.currency,
+                r.organisation.name,
+                f"{r.cycle:%Y-%m}",
+                r.get_state_display(),
+                f"{r.deadline:%Y-%m-%d %H:%M}",
+                r.get_submission_kind_display(),
+                f"{r.submitted_at:%Y-%m-%d %H:%M}" if r.submitted_at else "",
+                r.po_number,
+                r.line_count,
+                r.discrepancy_count,
+                r.amount,
+                r.currency,
             ]
             for r in reports.iterator(chunk_size=500)
         )
@@ -121,13 +147,33 @@ class ReportDetailView(ReportAccessMixin, TemplateView):
 
     def csv(self, report):
         lines = selectors.report_lines(report=report)
-        header = [_("Product id"), _("SKU"), _("Product"), _("Unit type"), _("Provided units"), _("Used units"), _("Over-provisioned %"), _("Billable units"), _("Unit price"), _("Amount"), _("Currency"), _("Explained")]
+        header = [
+            _("Product id"),
+            _("SKU"),
+            _("Product"),
+            _("Unit type"),
+            _("Provided units"),
+            _("Used units"),
+            _("Over-provisioned %"),
+            _("Billable units"),
+            _("Unit price"),
+            _("Amount"),
+            _("Currency"),
+            _("Explained"),
+        ]
         rows = [
             [
-                line.product_code, line.sku_code, line.product_name, line.unit_type, line.provided_units,
+                line.product_code,
+                line.sku_code,
+                line.product_name,
+                line.unit_type,
+                line.provided_units,
                 "" if line.used_units is None else line.used_units,
                 "" if line.over_provisioned_percent is None else line.over_provisioned_percent,
-                line.billable_units, line.unit_price, selectors.line_amount(line), report.currency,
+                line.billable_units,
+                line.unit_price,
+                selectors.line_amount(line),
+                report.currency,
                 _("yes") if line.has_msp_comment else "",
             ]
             for line in lines
@@ -149,8 +195,12 @@ class LineUpdateView(ReportAccessMixin, View):
         status = 200
         try:
             services.usage_report_line_update(
-                tenant=self.tenant, acting_user=request.user, report_id=kwargs["report_id"], line_id=line_id,
-                billable_units=value, version=int(version) if (version or "").isdigit() else -1,
+                tenant=self.tenant,
+                acting_user=request.user,
+                report_id=kwargs["report_id"],
+                line_id=line_id,
+                billable_units=value,
+                version=int(version) if (version or "").isdigit() else -1,
             )
         except DomainError as exc:
             error, status = error_message(exc), 422
@@ -159,7 +209,9 @@ class LineUpdateView(ReportAccessMixin, View):
                 messages.error(request, error)
             else:
                 messages.success(request, _("Billable units saved."))
-            return redirect("reports:report-detail", org_slug=self.tenant.organisation.slug, report_id=kwargs["report_id"])
+            return redirect(
+                "reports:report-detail", org_slug=self.tenant.organisation.slug, report_id=kwargs["report_id"]
+            )
         report = self.get_report()
         page = selectors.report_page(tenant=self.tenant, report=report)
         row = next((r for r in page.rows if r.line.pk == line_id), None)
@@ -168,7 +220,15 @@ class LineUpdateView(ReportAccessMixin, View):
         return render(
             request,
             "reports/_line_update_response.html",
-            {"report": report, "page": page, "row": row, "saved": error is None, "error": error, "attempted": value, "tenant": self.tenant},
+            {
+                "report": report,
+                "page": page,
+                "row": row,
+                "saved": error is None,
+                "error": error,
+                "attempted": value,
+                "tenant": self.tenant,
+            },
             status=status,
         )
 
@@ -188,14 +248,24 @@ class DraftSaveView(ReportAccessMixin, View):
             version = request.POST.get(f"line-{line.pk}-version", "")
             try:
                 services.usage_report_line_update(
-                    tenant=self.tenant, acting_user=request.user, report_id=report.pk, line_id=line.pk,
-                    billable_units=raw, version=int(version) if version.isdigit() else -1,
+                    tenant=self.tenant,
+                    acting_user=request.user,
+                    report_id=report.pk,
+                    line_id=line.pk,
+                    billable_units=raw,
+                    version=int(version) if version.isdigit() else -1,
                 )
                 saved += 1
             except DomainError as exc:
                 problems.append(f"{line.product_name}: {error_message(exc)}")
         if saved:
-            messages.success(request, ngettext("Draft saved: %(count)d line changed.", "Draft saved: %(count)d lines changed.", saved) % {"count": saved})
+            messages.success(
+                request,
+                ngettext(
+                    "Draft saved: %(count)d line changed.", "Draft saved: %(count)d lines changed.", saved
+                )
+                % {"count": saved},
+            )
         elif not problems:
             messages.info(request, _("Nothing to save: no billable figure changed."))
         for problem in problems:
@@ -212,8 +282,11 @@ class CommentAddView(ReportAccessMixin, View):
         if form.is_valid():
             try:
                 services.line_comment_add(
-                    tenant=self.tenant, acting_user=request.user, report_id=kwargs["report_id"],
-                    line_id=kwargs["line_id"], body=form.cleaned_data["body"],
+                    tenant=self.tenant,
+                    acting_user=request.user,
+                    report_id=kwargs["report_id"],
+                    line_id=kwargs["line_id"],
+                    body=form.cleaned_data["body"],
                 )
             except DomainError as exc:
                 error = error_message(exc)
@@ -222,7 +295,9 @@ class CommentAddView(ReportAccessMixin, View):
         if not request.htmx:
             if error:
                 messages.error(request, error)
-            return redirect("reports:report-detail", org_slug=self.tenant.organisation.slug, report_id=kwargs["report_id"])
+            return redirect(
+                "reports:report-detail", org_slug=self.tenant.organisation.slug, report_id=kwargs["report_id"]
+            )
         report = self.get_report()
         page = selectors.report_page(tenant=self.tenant, report=report)
         row = next((r for r in page.rows if r.line.pk == kwargs["line_id"]), None)
@@ -231,7 +306,15 @@ class CommentAddView(ReportAccessMixin, View):
         return render(
             request,
             "reports/_comment_response.html",
-            {"report": report, "page": page, "row": row, "comment_error": error, "comment_form": CommentForm() if not error else form, "tenant": self.tenant, "open": True},
+            {
+                "report": report,
+                "page": page,
+                "row": row,
+                "comment_error": error,
+                "comment_form": CommentForm() if not error else form,
+                "tenant": self.tenant,
+                "open": True,
+            },
             status=422 if error else 200,
         )
 
@@ -240,7 +323,11 @@ class TransitionView(ReportAccessMixin, View):
     """Submit, approve or reject (POST); the service decides, the page says what happened."""
 
     action = ""
-    ACTION_PERMS = {"submit": Perm.EDIT_REPORTS, "approve": Perm.REVIEW_REPORTS, "reject": Perm.REVIEW_REPORTS}
+    ACTION_PERMS = {
+        "submit": Perm.EDIT_REPORTS,
+        "approve": Perm.REVIEW_REPORTS,
+        "reject": Perm.REVIEW_REPORTS,
+    }
 
     def post(self, request, *args, **kwargs):
         if not self.tenant.can(self.ACTION_PERMS[self.action]):
@@ -252,12 +339,17 @@ class TransitionView(ReportAccessMixin, View):
                 form = SubmitForm(request.POST)
                 form.is_valid()
                 services.usage_report_submit(
-                    tenant=self.tenant, acting_user=request.user, report_id=report_id,
-                    po_number=form.cleaned_data.get("po_number", ""), note=form.cleaned_data.get("note", ""),
+                    tenant=self.tenant,
+                    acting_user=request.user,
+                    report_id=report_id,
+                    po_number=form.cleaned_data.get("po_number", ""),
+                    note=form.cleaned_data.get("note", ""),
                 )
                 messages.success(request, _("Report submitted to your distributor for review."))
             elif self.action == "approve":
-                services.usage_report_approve(tenant=self.tenant, acting_user=request.user, report_id=report_id)
+                services.usage_report_approve(
+                    tenant=self.tenant, acting_user=request.user, report_id=report_id
+                )
                 messages.success(request, _("Report approved. The MSP has been told."))
             elif self.action == "reject":
                 report = self.get_report()
@@ -266,8 +358,11 @@ class TransitionView(ReportAccessMixin, View):
                     messages.error(request, _("Give the reason for the rejection: the MSP sees it."))
                     return redirect("reports:report-detail", org_slug=org_slug, report_id=report_id)
                 services.usage_report_reject(
-                    tenant=self.tenant, acting_user=request.user, report_id=report_id,
-                    reason=form.cleaned_data["reason"], line_ids=form.cleaned_data["line_ids"],
+                    tenant=self.tenant,
+                    acting_user=request.user,
+                    report_id=report_id,
+                    reason=form.cleaned_data["reason"],
+                    line_ids=form.cleaned_data["line_ids"],
                 )
                 messages.success(request, _("Report rejected. The MSP has been told, with your reason."))
         except DomainError as exc:

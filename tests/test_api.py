@@ -22,7 +22,9 @@ def test_schema_and_docs_are_served_without_a_cdn(client):
 def test_token_login_gives_an_expiring_hashed_token_that_works(world):
     user = world.a.users["msp_billing"]
     client = Client()
-    response = client.post("/api/v1/auth/token/", {"email": user.email, "password": PASSWORD}, content_type="application/json")
+    response = client.post(
+        "/api/v1/auth/token/", {"email": user.email, "password": PASSWORD}, content_type="application/json"
+    )
     assert response.status_code == 201
     token = response.json()["token"]
     stored = AuthToken.objects.get(user=user)
@@ -40,17 +42,35 @@ def test_token_login_gives_an_expiring_hashed_token_that_works(world):
 
 def test_token_login_with_a_wrong_password_is_401_with_a_sentence(world):
     response = Client().post(
-        "/api/v1/auth/token/", {"email": "msp_admin@a.example", "password": "nope"}, content_type="application/json"
+        "/api/v1/auth/token/",
+        {"email": "msp_admin@a.example", "password": "nope"},
+        content_type="application/json",
     )
     assert response.status_code == 401
-    assert response.json() == {"status": 401, "code": "authentication_failed", "detail": "The e-mail address or password is not right."}
+    assert response.json() == {
+        "status": 401,
+        "code": "authentication_failed",
+        "detail": "The e-mail address or password is not right.",
+    }
 
 
 @pytest.mark.parametrize(
     "method,path,body,status,code",
     [
-        ("post", "/api/v1/orgs/msp-a/members/", {"email": "not-an-email", "role": "msp_viewer"}, 400, "invalid"),
-        ("post", "/api/v1/orgs/msp-a/members/", {"email": "msp_viewer@a.example", "role": "msp_viewer"}, 409, "conflict"),
+        (
+            "post",
+            "/api/v1/orgs/msp-a/members/",
+            {"email": "not-an-email", "role": "msp_viewer"},
+            400,
+            "invalid",
+        ),
+        (
+            "post",
+            "/api/v1/orgs/msp-a/members/",
+            {"email": "msp_viewer@a.example", "role": "msp_viewer"},
+            409,
+            "conflict",
+        ),
         ("get", "/api/v1/orgs/msp-b/members/", None, 404, "not_found"),
         ("get", "/api/v1/orgs/msp-a/members/999999/", None, 404, "not_found"),
         ("put", "/api/v1/orgs/msp-a/members/", {}, 405, "method_not_allowed"),
@@ -67,7 +87,9 @@ def test_errors_share_one_json_format(world, login, method, path, body, status, 
 
 def test_a_field_error_names_the_field(world, login):
     client = login(world.a.users["msp_admin"])
-    response = client.post("/api/v1/orgs/msp-a/members/", {"role": "msp_viewer"}, content_type="application/json")
+    response = client.post(
+        "/api/v1/orgs/msp-a/members/", {"role": "msp_viewer"}, content_type="application/json"
+    )
     payload = response.json()
     assert payload["errors"] == {"email": ["This field is required."]}
     assert payload["detail"].startswith("email:")

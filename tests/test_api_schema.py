@@ -8,9 +8,9 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from knox.models import AuthToken
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from msp_portal.tenancy.models import Membership
-from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/schema/", get_wsgi_application())
 
@@ -39,7 +39,11 @@ def token(world, keep_test_connection):
 @settings(
     max_examples=25,
     deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.filter_too_much,
+    ],
 )
 def test_api_matches_its_schema(case, token, world):
     if "org_slug" in (case.path_parameters or {}):

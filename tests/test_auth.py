@@ -47,9 +47,15 @@ def test_repeated_failures_lock_the_account_from_that_address(world, settings):
 def test_token_endpoint_is_throttled_by_the_same_lockout(world, settings):
     client = Client()
     for _ in range(settings.AXES_FAILURE_LIMIT):
-        client.post("/api/v1/auth/token/", {"email": "msp_admin@a.example", "password": "x"}, content_type="application/json")
+        client.post(
+            "/api/v1/auth/token/",
+            {"email": "msp_admin@a.example", "password": "x"},
+            content_type="application/json",
+        )
     response = client.post(
-        "/api/v1/auth/token/", {"email": "msp_admin@a.example", "password": PASSWORD}, content_type="application/json"
+        "/api/v1/auth/token/",
+        {"email": "msp_admin@a.example", "password": PASSWORD},
+        content_type="application/json",
     )
     assert response.status_code == 429
     assert "Too many failed sign-ins" in response.json()["detail"]
@@ -59,7 +65,11 @@ def test_password_change(world, login):
     client = login(world.a.users["msp_viewer"])
     response = client.post(
         "/accounts/password_change/",
-        {"old_password": PASSWORD, "new_password1": "A-much-better-pass-42", "new_password2": "A-much-better-pass-42"},
+        {
+            "old_password": PASSWORD,
+            "new_password1": "A-much-better-pass-42",
+            "new_password2": "A-much-better-pass-42",
+        },
     )
     assert response.status_code == 302
     assert sign_in(Client(), "msp_viewer@a.example", "A-much-better-pass-42").status_code == 302

@@ -37,10 +37,21 @@ def test_every_translatable_string_of_the_code_is_in_the_catalogue():
         shutil.copytree(
             ROOT,
             copy,
-            ignore=shutil.ignore_patterns(".venv", "var", ".git", "test-artifacts", "__pycache__", "*.egg-info"),
+            ignore=shutil.ignore_patterns(
+                ".venv", "var", ".git", "test-artifacts", "__pycache__", "*.egg-info"
+            ),
         )
         subprocess.run(
-            [sys.executable, "manage.py", "makemessages", "-l", "fr", "--ignore=tests", "--no-location", "-v0"],
+            [
+                sys.executable,
+                "manage.py",
+                "makemessages",
+                "-l",
+                "fr",
+                "--ignore=tests",
+                "--no-location",
+                "-v0",
+            ],
             cwd=copy,
             check=True,
             env={**os.environ, "DJANGO_SETTINGS_MODULE": "msp_portal.settings.test"},

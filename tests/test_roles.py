@@ -19,10 +19,15 @@ def test_non_admin_of_msp_cannot_invite_change_or_remove(world, login, role):
     invite = {"email": "new@a.example", "role": "msp_viewer"}
     assert client.post(members_url(msp) + "invite/", invite).status_code == 403
     assert client.post(members_url(msp, api=True), invite, content_type="application/json").status_code == 403
-    assert client.post(f"{members_url(msp)}{admin_membership.pk}/role/", {"role": "msp_viewer"}).status_code == 403
+    assert (
+        client.post(f"{members_url(msp)}{admin_membership.pk}/role/", {"role": "msp_viewer"}).status_code
+        == 403
+    )
     assert client.post(f"{members_url(msp)}{admin_membership.pk}/remove/").status_code == 403
     api_detail = f"{members_url(msp, api=True)}{admin_membership.pk}/"
-    assert client.patch(api_detail, {"role": "msp_viewer"}, content_type="application/json").status_code == 403
+    assert (
+        client.patch(api_detail, {"role": "msp_viewer"}, content_type="application/json").status_code == 403
+    )
     assert client.delete(api_detail).status_code == 403
     assert Membership.objects.for_tenant(msp).get(pk=admin_membership.pk).role == "msp_admin"
     # Reading the member list is open to every member.
@@ -40,12 +45,19 @@ def test_reviewer_cannot_manage_distributor_members(world, login):
     assert response.json()["code"] == "permission_denied"
 
 
-def test_admin_invites_a_new_person_who_gets_a_set_password_link(world, login, django_capture_on_commit_callbacks):
+def test_admin_invites_a_new_person_who_gets_a_set_password_link(
+    world, login, django_capture_on_commit_callbacks
+):
     client = login(world.a.users["msp_admin"])
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = client.post(
             members_url(world.a.msp) + "invite/",
-            {"email": "New.Person@A.example", "first_name": "New", "last_name": "Person", "role": "msp_billing"},
+            {
+                "email": "New.Person@A.example",
+                "first_name": "New",
+                "last_name": "Person",
+                "role": "msp_billing",
+            },
         )
     assert response.status_code == 302
     assert len(callbacks) == 1  # the e-mail is enqueued only once the membership is committed
@@ -54,7 +66,9 @@ def test_admin_invites_a_new_person_who_gets_a_set_password_link(world, login, d
     assert not membership.user.has_usable_password()
     from msp_portal.tenancy.services import membership_invitation_send
 
-    assert membership_invitation_send(membership_id=membership.pk, new_account=True, base_url="http://testserver")
+    assert membership_invitation_send(
+        membership_id=membership.pk, new_account=True, base_url="http://testserver"
+    )
     assert mail.outbox[-1].to == ["new.person@a.example"]
     assert "/accounts/reset/" in mail.outbox[-1].body
 
@@ -62,10 +76,14 @@ def test_admin_invites_a_new_person_who_gets_a_set_password_link(world, login, d
 def test_invite_refuses_a_role_of_the_other_kind_and_a_duplicate(world, login):
     client = login(world.a.users["msp_admin"])
     url = members_url(world.a.msp, api=True)
-    wrong_kind = client.post(url, {"email": "z@a.example", "role": "dist_admin"}, content_type="application/json")
+    wrong_kind = client.post(
+        url, {"email": "z@a.example", "role": "dist_admin"}, content_type="application/json"
+    )
     assert wrong_kind.status_code == 400
     assert "role" in wrong_kind.json()["errors"]
-    duplicate = client.post(url, {"email": "msp_viewer@a.example", "role": "msp_viewer"}, content_type="application/json")
+    duplicate = client.post(
+        url, {"email": "msp_viewer@a.example", "role": "msp_viewer"}, content_type="application/json"
+    )
     assert duplicate.status_code == 409
     assert "already a member" in duplicate.json()["detail"]
 

@@ -10,7 +10,9 @@ from django.utils.translation import gettext_lazy as _
 class StrictFilterSet(django_filters.FilterSet):
     def __init__(self, data=None, *args, **kwargs):
         super().__init__(data, *args, **kwargs)
-        self._empty = [name for name in self.filters if data is not None and name in data and data.get(name) == ""]
+        self._empty = [
+            name for name in self.filters if data is not None and name in data and data.get(name) == ""
+        ]
 
     def is_valid(self) -> bool:
         valid = super().is_valid()

@@ -8,9 +8,7 @@ ErrorSerializer = inline_serializer(
     fields={
         "status": serializers.IntegerField(),
         "code": serializers.CharField(),
-        "detail": serializers.CharField(
-            help_text="A sentence saying what went wrong and what to do."
-        ),
+        "detail": serializers.CharField(help_text="A sentence saying what went wrong and what to do."),
         "errors": serializers.DictField(
             required=False, help_text="Messages per field (or per row) when the input was refused."
         ),
@@ -27,6 +25,4 @@ def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
         409: "Not allowed in the current state, or the row changed since you read it.",
         429: "Too many attempts; wait before trying again.",
     }
-    return {
-        code: OpenApiResponse(ErrorSerializer, description=descriptions[code]) for code in codes
-    }
+    return {code: OpenApiResponse(ErrorSerializer, description=descriptions[code]) for code in codes}

@@ -24,7 +24,9 @@ class Notification(TenantModel):
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["recipient", "organisation", "read_at"], name="notif_recipient_unread")]
+        indexes = [
+            models.Index(fields=["recipient", "organisation", "read_at"], name="notif_recipient_unread")
+        ]
 
     def __str__(self):
         return self.title

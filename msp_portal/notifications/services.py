@@ -59,7 +59,9 @@ def notification_email_send(*, notification_ids: list[int], base_url: str = "") 
     return sent
 
 
-def notification_mark_read(*, organisation: Organisation, user: User, notification_ids: list[int] | None = None) -> int:
+def notification_mark_read(
+    *, organisation: Organisation, user: User, notification_ids: list[int] | None = None
+) -> int:
     """Mark the user's notifications in this organisation read (all, or the given ones)."""
     rows = Notification.objects.for_tenant(organisation).filter(recipient=user, read_at__isnull=True)
     if notification_ids is not None:

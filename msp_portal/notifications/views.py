@@ -24,7 +24,9 @@ class NotificationListView(TenantViewMixin, TemplateView):
 class NotificationMarkReadView(TenantViewMixin, View):
     def post(self, request, *args, **kwargs):
         ids = [int(pk) for pk in request.POST.getlist("id") if pk.isdigit()] or None
-        count = services.notification_mark_read(organisation=self.tenant.organisation, user=request.user, notification_ids=ids)
+        count = services.notification_mark_read(
+            organisation=self.tenant.organisation, user=request.user, notification_ids=ids
+        )
         if count:
             messages.success(request, _("Marked as read."))
         return redirect("notifications:list", org_slug=self.tenant.organisation.slug)

@@ -58,9 +58,7 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
         {Perm.VIEW_OWN_REPORTS, Perm.VIEW_BILLING, Perm.MANAGE_BILLING, Perm.VIEW_INVOICES}
     ),
     Role.MSP_VIEWER: frozenset({Perm.VIEW_OWN_REPORTS, Perm.VIEW_LICENSING, Perm.VIEW_BILLING}),
-    Role.DIST_REVIEWER: frozenset(
-        {Perm.VIEW_SERVED_REPORTS, Perm.REVIEW_REPORTS, Perm.VIEW_INVOICES}
-    ),
+    Role.DIST_REVIEWER: frozenset({Perm.VIEW_SERVED_REPORTS, Perm.REVIEW_REPORTS, Perm.VIEW_INVOICES}),
     Role.DIST_ADMIN: frozenset(
         {
             Perm.VIEW_SERVED_REPORTS,

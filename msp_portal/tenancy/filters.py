@@ -20,9 +20,13 @@ class MembershipFilter(StrictFilterSet):
 
     def __init__(self, *args, organisation: Organisation | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        organisation = organisation or getattr(self.request, "tenant", None) and self.request.tenant.organisation
+        organisation = (
+            organisation or getattr(self.request, "tenant", None) and self.request.tenant.organisation
+        )
         if organisation is not None:
-            self.filters["role"].extra["choices"] = [(r.value, r.label) for r in ROLES_BY_KIND[organisation.kind]]
+            self.filters["role"].extra["choices"] = [
+                (r.value, r.label) for r in ROLES_BY_KIND[organisation.kind]
+            ]
 
     def filter_q(self, queryset, name, value):
         return queryset.filter(

@@ -73,9 +73,7 @@ class Organisation(models.Model):
         help_text=_("The distributor that serves this MSP (MSPs only)."),
     )
     country = models.CharField(_("country"), max_length=2, default="US")
-    timezone = models.CharField(
-        _("time zone"), max_length=64, choices=TIMEZONE_CHOICES, default="UTC"
-    )
+    timezone = models.CharField(_("time zone"), max_length=64, choices=TIMEZONE_CHOICES, default="UTC")
     currency = models.CharField(_("currency"), max_length=3, default="USD")
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
@@ -91,9 +89,7 @@ class Organisation(models.Model):
                     | Q(kind=OrganisationKind.DISTRIBUTOR, distributor__isnull=True)
                 ),
                 name="%(app_label)s_%(class)s_msp_has_distributor",
-                violation_error_message=_(
-                    "An MSP must be served by a distributor; a distributor has none."
-                ),
+                violation_error_message=_("An MSP must be served by a distributor; a distributor has none."),
             ),
         ]
 
@@ -122,9 +118,7 @@ class TenantManagerBase(models.Manager):
 
     def for_served_msps_of(self, distributor: "Organisation") -> models.QuerySet:
         """Cross-tenant read: the rows of every MSP that ``distributor`` serves."""
-        served_ids = list(
-            Organisation.objects.filter(distributor=distributor).values_list("pk", flat=True)
-        )
+        served_ids = list(Organisation.objects.filter(distributor=distributor).values_list("pk", flat=True))
         return self.with_scope(organisation=served_ids).get_queryset()
 
 

@@ -22,7 +22,9 @@ class NavEntry:
 NAV_ENTRIES: list[NavEntry] = [
     NavEntry(_("Dashboard"), "tenancy:dashboard", "home"),
     NavEntry(_("Usage reports"), "reports:report-list", "file", perm=Perm.VIEW_OWN_REPORTS, kind="msp"),
-    NavEntry(_("Review queue"), "reports:report-list", "inbox", perm=Perm.VIEW_SERVED_REPORTS, kind="distributor"),
+    NavEntry(
+        _("Review queue"), "reports:report-list", "inbox", perm=Perm.VIEW_SERVED_REPORTS, kind="distributor"
+    ),
     NavEntry(_("MSP accounts"), "tenancy:msp-list", "building", kind="distributor"),
     NavEntry(_("Members"), "tenancy:member-list", "users"),
     NavEntry(_("Notifications"), "notifications:list", "bell"),

@@ -44,16 +44,14 @@ def served_msp_list(*, distributor: Organisation) -> QuerySet:
         .annotate(count=Count("pk"))
         .values("count")
     )
-    queryset = Organisation.objects.filter(
-        distributor=distributor, kind=OrganisationKind.MSP
-    ).annotate(member_count=Coalesce(Subquery(member_count, output_field=IntegerField()), 0))
+    queryset = Organisation.objects.filter(distributor=distributor, kind=OrganisationKind.MSP).annotate(
+        member_count=Coalesce(Subquery(member_count, output_field=IntegerField()), 0)
+    )
     return queryset.order_by("name")
 
 
 def served_msp_get(*, distributor: Organisation, msp_slug: str) -> Organisation:
-    return Organisation.objects.get(
-        distributor=distributor, kind=OrganisationKind.MSP, slug=msp_slug
-    )
+    return Organisation.objects.get(distributor=distributor, kind=OrganisationKind.MSP, slug=msp_slug)
 
 
 def users_with_roles(*, organisation: Organisation, roles) -> list[User]:

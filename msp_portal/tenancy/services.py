@@ -36,9 +36,7 @@ def _check_role_fits(organisation: Organisation, role: str) -> None:
 def _lock_organisation_admins(organisation: Organisation) -> None:
     """Lock the organisation's membership rows, so two admins demoting each other at the same
     moment cannot leave the organisation without an admin."""
-    list(
-        Membership.objects.for_tenant(organisation).select_for_update().values_list("pk", flat=True)
-    )
+    list(Membership.objects.for_tenant(organisation).select_for_update().values_list("pk", flat=True))
 
 
 @transaction.atomic
@@ -78,9 +76,7 @@ def membership_invite(
     )
     from .tasks import membership_invitation_send_task
 
-    transaction.on_commit(
-        lambda: membership_invitation_send_task.delay(membership.pk, created, base_url)
-    )
+    transaction.on_commit(lambda: membership_invitation_send_task.delay(membership.pk, created, base_url))
     return membership
 
 
@@ -110,9 +106,7 @@ def membership_invitation_send(*, membership_id: int, new_account: bool, base_ur
             "password_reset_confirm", kwargs={"uidb64": uid, "token": token}
         )
     # Written in the inviter's language: the invitee's own is not known yet.
-    subject = _("You have been added to %(organisation)s") % {
-        "organisation": membership.organisation.name
-    }
+    subject = _("You have been added to %(organisation)s") % {"organisation": membership.organisation.name}
     body = render_to_string("tenancy/email/invitation.txt", context)
     send_mail(subject, body, None, [user.email])
     return True

@@ -28,9 +28,7 @@ def member_row(membership, *, tenant, user) -> dict:
     """What one row of the members table shows."""
     return {
         "membership": membership,
-        "role_form": MemberRoleForm(
-            initial={"role": membership.role}, organisation=tenant.organisation
-        ),
+        "role_form": MemberRoleForm(initial={"role": membership.role}, organisation=tenant.organisation),
         "is_self": membership.user_id == user.pk,
     }
 
@@ -53,9 +51,7 @@ class DashboardView(TenantViewMixin, TemplateView):
         context["member_count"] = selectors.membership_list(organisation=organisation).count()
         if organisation.kind == OrganisationKind.DISTRIBUTOR:
             context["served_msps"] = selectors.served_msp_list(distributor=organisation)[:10]
-            context["served_msp_count"] = selectors.served_msp_list(
-                distributor=organisation
-            ).count()
+            context["served_msp_count"] = selectors.served_msp_list(distributor=organisation).count()
         return context
 
 
@@ -201,7 +197,8 @@ class MspListView(TenantViewMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         filters = ServedMspFilter(
-            compact_query(self.request.GET), queryset=selectors.served_msp_list(distributor=self.tenant.organisation)
+            compact_query(self.request.GET),
+            queryset=selectors.served_msp_list(distributor=self.tenant.organisation),
         )
         page = Paginator(filters.qs, 25).get_page(self.request.GET.get("page"))
         return super().get_context_data(page_obj=page, search=self.request.GET.get("q", ""), **kwargs)

@@ -22,9 +22,7 @@ class TenantViewMixin:
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        self.tenant = request.tenant = resolve_tenant(
-            user=request.user, org_slug=kwargs["org_slug"]
-        )
+        self.tenant = request.tenant = resolve_tenant(user=request.user, org_slug=kwargs["org_slug"])
         if self.required_kind and self.tenant.organisation.kind != self.required_kind:
             raise Http404
         with scope(organisation=self.tenant.organisation.pk):
@@ -55,9 +53,7 @@ class TenantAPIMixin:
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        self.tenant = request.tenant = resolve_tenant(
-            user=request.user, org_slug=kwargs["org_slug"]
-        )
+        self.tenant = request.tenant = resolve_tenant(user=request.user, org_slug=kwargs["org_slug"])
         if self.required_kind and self.tenant.organisation.kind != self.required_kind:
             raise Http404
         self._tenant_scope = scope(organisation=self.tenant.organisation.pk)

@@ -25,15 +25,30 @@ class UsageReportSerializer(serializers.ModelSerializer):
     class Meta:
         model = UsageReport
         fields = [
-            "id", "msp", "cycle", "state", "state_label", "currency", "opened_at", "deadline",
-            "submission_kind", "submission_kind_label", "submitted_at", "needs_review", "po_number",
-            "line_count", "discrepancy_count", "amount",
+            "id",
+            "msp",
+            "cycle",
+            "state",
+            "state_label",
+            "currency",
+            "opened_at",
+            "deadline",
+            "submission_kind",
+            "submission_kind_label",
+            "submitted_at",
+            "needs_review",
+            "po_number",
+            "line_count",
+            "discrepancy_count",
+            "amount",
         ]
         read_only_fields = fields
 
 
 class LineSerializer(serializers.ModelSerializer):
-    over_provisioned_percent = serializers.DecimalField(max_digits=6, decimal_places=1, read_only=True, allow_null=True)
+    over_provisioned_percent = serializers.DecimalField(
+        max_digits=6, decimal_places=1, read_only=True, allow_null=True
+    )
     amount = serializers.SerializerMethodField()
     is_discrepant = serializers.BooleanField(read_only=True)
     has_msp_comment = serializers.BooleanField(read_only=True)
@@ -41,9 +56,21 @@ class LineSerializer(serializers.ModelSerializer):
     class Meta:
         model = UsageReportLine
         fields = [
-            "id", "product_code", "sku_code", "product_name", "unit_type", "unit_price", "provided_units",
-            "used_units", "over_provisioned_percent", "billable_units", "amount", "is_discrepant",
-            "has_msp_comment", "flagged", "version",
+            "id",
+            "product_code",
+            "sku_code",
+            "product_name",
+            "unit_type",
+            "unit_price",
+            "provided_units",
+            "used_units",
+            "over_provisioned_percent",
+            "billable_units",
+            "amount",
+            "is_discrepant",
+            "has_msp_comment",
+            "flagged",
+            "version",
         ]
         read_only_fields = fields
 
@@ -57,21 +84,28 @@ class PenaltyPreviewSerializer(serializers.Serializer):
 
 
 class UsageReportDetailSerializer(UsageReportSerializer):
-    lines = LineSerializer(many=True, read_only=True)
+    lines = LineSerializer(source="page_lines", many=True, read_only=True)
     penalty_preview = PenaltyPreviewSerializer(read_only=True, allow_null=True)
     unexplained_line_ids = serializers.ListField(child=serializers.IntegerField(), read_only=True)
 
     class Meta(UsageReportSerializer.Meta):
         fields = [
-            *UsageReportSerializer.Meta.fields, "note", "rejection_reason", "reviewed_at",
-            "lines", "penalty_preview", "unexplained_line_ids",
+            *UsageReportSerializer.Meta.fields,
+            "note",
+            "rejection_reason",
+            "reviewed_at",
+            "lines",
+            "penalty_preview",
+            "unexplained_line_ids",
         ]
         read_only_fields = fields
 
 
 class LineUpdateSerializer(serializers.Serializer):
     billable_units = serializers.IntegerField(min_value=0, max_value=10_000_000)
-    version = serializers.IntegerField(min_value=1, help_text="The line version your edit starts from (from GET).")
+    version = serializers.IntegerField(
+        min_value=1, help_text="The line version your edit starts from (from GET)."
+    )
 
 
 class CommentSerializer(serializers.ModelSerializer):
@@ -97,7 +131,9 @@ class SubmitSerializer(serializers.Serializer):
 
 class RejectSerializer(serializers.Serializer):
     reason = StrictCharField(max_length=4000)
-    line_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, default=list, max_length=10_000)
+    line_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1), required=False, default=list, max_length=10_000
+    )
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -106,7 +142,20 @@ class EventSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ReportEvent
-        fields = ["id", "kind", "kind_label", "actor", "line", "from_state", "to_state", "old_value", "new_value", "reason", "details", "created_at"]
+        fields = [
+            "id",
+            "kind",
+            "kind_label",
+            "actor",
+            "line",
+            "from_state",
+            "to_state",
+            "old_value",
+            "new_value",
+            "reason",
+            "details",
+            "created_at",
+        ]
         read_only_fields = fields
 
     def get_actor(self, event) -> str | None:

@@ -11,5 +11,9 @@ urlpatterns = [
     path("<int:report_id>/history/", views.HistoryView.as_view(), name="api-report-history"),
     path("<int:report_id>/changes/", views.ChangesView.as_view(), name="api-report-changes"),
     path("<int:report_id>/lines/<int:line_id>/", views.LineDetailView.as_view(), name="api-line-detail"),
-    path("<int:report_id>/lines/<int:line_id>/comments/", views.CommentListView.as_view(), name="api-line-comments"),
+    path(
+        "<int:report_id>/lines/<int:line_id>/comments/",
+        views.CommentListView.as_view(),
+        name="api-line-comments",
+    ),
 ]

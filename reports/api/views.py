@@ -39,7 +39,9 @@ class ReportAPIMixin(TenantAPIMixin):
     def load_objects(self):
         if "report_id" in self.kwargs:
             report = self.get_report()
-            if "line_id" in self.kwargs and not selectors.report_has_line(report=report, line_id=self.kwargs["line_id"]):
+            if "line_id" in self.kwargs and not selectors.report_has_line(
+                report=report, line_id=self.kwargs["line_id"]
+            ):
                 raise Http404
 
     def get_report(self) -> UsageReport:
@@ -49,7 +51,10 @@ class ReportAPIMixin(TenantAPIMixin):
             raise Http404 from exc
 
     def get_line(self, report: UsageReport) -> UsageReportLine:
-        line = next((line for line in selectors.report_lines(report=report) if line.pk == self.kwargs["line_id"]), None)
+        line = next(
+            (line for line in selectors.report_lines(report=report) if line.pk == self.kwargs["line_id"]),
+            None,
+        )
         if line is None:
             raise Http404
         return line
@@ -60,9 +65,11 @@ class ReportAPIMixin(TenantAPIMixin):
         report.line_count = len(page.lines)
         report.discrepancy_count = page.discrepancy_count
         report.amount = page.total_amount
-        report.lines = page.lines
+        report.page_lines = page.lines
         report.penalty_preview = (
-            {"total": page.penalty.total, "line_ids": sorted(page.penalty.lines)} if page.time_left is not None else None
+            {"total": page.penalty.total, "line_ids": sorted(page.penalty.lines)}
+            if page.time_left is not None
+            else None
         )
         report.unexplained_line_ids = [row.line.pk for row in page.rows if row.needs_comment]
         return Response(UsageReportDetailSerializer(report).data, status=status_code)
@@ -104,13 +111,20 @@ class LineDetailView(ReportAPIMixin, GenericAPIView):
     def get(self, request, org_slug, report_id, line_id):
         return Response(LineSerializer(self.get_line(self.get_report())).data)
 
-    @extend_schema(request=LineUpdateSerializer, responses={200: LineSerializer, **error_responses(400, 401, 403, 404, 409)})
+    @extend_schema(
+        request=LineUpdateSerializer,
+        responses={200: LineSerializer, **error_responses(400, 401, 403, 404, 409)},
+    )
     def patch(self, request, org_slug, report_id, line_id):
         serializer = LineUpdateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         services.usage_report_line_update(
-            tenant=self.tenant, acting_user=request.user, report_id=report_id, line_id=line_id,
-            billable_units=serializer.validated_data["billable_units"], version=serializer.validated_data["version"],
+            tenant=self.tenant,
+            acting_user=request.user,
+            report_id=report_id,
+            line_id=line_id,
+            billable_units=serializer.validated_data["billable_units"],
+            version=serializer.validated_data["version"],
         )
         return Response(LineSerializer(self.get_line(self.get_report())).data)
 
@@ -124,12 +138,18 @@ class CommentListView(ReportAPIMixin, GenericAPIView):
         line = self.get_line(self.get_report())
         return Response(CommentSerializer(line.comments.all(), many=True).data)
 
-    @extend_schema(request=CommentCreateSerializer, responses={201: CommentSerializer, **error_responses(400, 401, 403, 404, 409)})
+    @extend_schema(
+        request=CommentCreateSerializer,
+        responses={201: CommentSerializer, **error_responses(400, 401, 403, 404, 409)},
+    )
     def post(self, request, org_slug, report_id, line_id):
         serializer = CommentCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         comment = services.line_comment_add(
-            tenant=self.tenant, acting_user=request.user, report_id=report_id, line_id=line_id,
+            tenant=self.tenant,
+            acting_user=request.user,
+            report_id=report_id,
+            line_id=line_id,
             body=serializer.validated_data["body"],
         )
         return Response(CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
@@ -140,16 +160,23 @@ class SubmitView(ReportAPIMixin, GenericAPIView):
 
     serializer_class = SubmitSerializer
 
-    @extend_schema(request=SubmitSerializer, responses={200: UsageReportDetailSerializer, **error_responses(400, 401, 403, 404, 409)})
+    @extend_schema(
+        request=SubmitSerializer,
+        responses={200: UsageReportDetailSerializer, **error_responses(400, 401, 403, 404, 409)},
+    )
     def post(self, request, org_slug, report_id):
         serializer = SubmitSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.usage_report_submit(tenant=self.tenant, acting_user=request.user, report_id=report_id, **serializer.validated_data)
+        services.usage_report_submit(
+            tenant=self.tenant, acting_user=request.user, report_id=report_id, **serializer.validated_data
+        )
         return self.detail_response(report_id)
 
 
 class ApproveView(ReportAPIMixin, APIView):
-    @extend_schema(request=None, responses={200: UsageReportDetailSerializer, **error_responses(401, 403, 404, 409)})
+    @extend_schema(
+        request=None, responses={200: UsageReportDetailSerializer, **error_responses(401, 403, 404, 409)}
+    )
     def post(self, request, org_slug, report_id):
         services.usage_report_approve(tenant=self.tenant, acting_user=request.user, report_id=report_id)
         return self.detail_response(report_id)
@@ -158,11 +185,16 @@ class ApproveView(ReportAPIMixin, APIView):
 class RejectView(ReportAPIMixin, GenericAPIView):
     serializer_class = RejectSerializer
 
-    @extend_schema(request=RejectSerializer, responses={200: UsageReportDetailSerializer, **error_responses(400, 401, 403, 404, 409)})
+    @extend_schema(
+        request=RejectSerializer,
+        responses={200: UsageReportDetailSerializer, **error_responses(400, 401, 403, 404, 409)},
+    )
     def post(self, request, org_slug, report_id):
         serializer = RejectSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.usage_report_reject(tenant=self.tenant, acting_user=request.user, report_id=report_id, **serializer.validated_data)
+        services.usage_report_reject(
+            tenant=self.tenant, acting_user=request.user, report_id=report_id, **serializer.validated_data
+        )
         return self.detail_response(report_id)
 
 
@@ -178,7 +210,9 @@ class ChangesView(ReportAPIMixin, APIView):
     @extend_schema(responses={200: ChangesSerializer, **error_responses(401, 403, 404)})
     def get(self, request, org_slug, report_id):
         report = self.get_report()
-        rejection, changes = selectors.changes_since_rejection(report=report, lines=selectors.report_lines(report=report))
+        rejection, changes = selectors.changes_since_rejection(
+            report=report, lines=selectors.report_lines(report=report)
+        )
         return Response(
             ChangesSerializer(
                 {

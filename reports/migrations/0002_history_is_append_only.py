@@ -1,5 +1,6 @@
 """The report history can be appended to, never changed: the database itself refuses UPDATE
-and DELETE on it, whatever code (or admin, or SQL) tries."""
+and DELETE of its rows, whatever code, admin action or SQL statement tries. (TRUNCATE, an
+operator's whole-table reset that the test suite also uses between tests, is not blocked.)"""
 
 from django.db import migrations
 

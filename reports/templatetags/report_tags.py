@@ -12,7 +12,7 @@ register = template.Library()
 
 @register.filter
 def time_left_text(delta: dt.timedelta | None) -> str:
-    """"3 days 4 hours left", or "overdue by 2 hours" once the deadline has passed."""
+    """ "3 days 4 hours left", or "overdue by 2 hours" once the deadline has passed."""
     if delta is None:
         return ""
     if delta.total_seconds() < 0:

@@ -26,7 +26,9 @@ CHROMIUM_ARGS = [
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"chromium is required for browser journeys: install it (apt-get install chromium); looked at {CHROMIUM}")
+        pytest.fail(
+            f"chromium is required for browser journeys: install it (apt-get install chromium); looked at {CHROMIUM}"
+        )
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -37,7 +39,9 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server):
-    context = browser.new_context(viewport={"width": 1366, "height": 860}, base_url=live_server.url, locale="en-US")
+    context = browser.new_context(
+        viewport={"width": 1366, "height": 860}, base_url=live_server.url, locale="en-US"
+    )
     page = context.new_page()
     page.set_default_timeout(10_000)
     yield page

@@ -24,7 +24,9 @@ def report(world):
 
 
 def signed_in(browser, live_server, email):
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, base_url=live_server.url, locale="en-US")
+    context = browser.new_context(
+        viewport={"width": 1366, "height": 900}, base_url=live_server.url, locale="en-US"
+    )
     page = context.new_page()
     page.set_default_timeout(10_000)
     page.goto("/accounts/login/")

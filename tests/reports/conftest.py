@@ -15,7 +15,14 @@ LINES = [
 
 def line_specs(rows=LINES):
     return [
-        LineSpec(product_code=code, product_name=name, unit_type=unit, unit_price=Decimal(price), provided_units=provided, used_units=used)
+        LineSpec(
+            product_code=code,
+            product_name=name,
+            unit_type=unit,
+            unit_price=Decimal(price),
+            provided_units=provided,
+            used_units=used,
+        )
         for code, name, unit, price, provided, used in rows
     ]
 

@@ -53,7 +53,9 @@ def the_line(report) -> UsageReportLine:
 
 
 def line_edits(report) -> list[ReportEvent]:
-    return list(ReportEvent.objects.for_tenant(report.organisation).filter(report=report, kind=EventKind.LINE_EDIT))
+    return list(
+        ReportEvent.objects.for_tenant(report.organisation).filter(report=report, kind=EventKind.LINE_EDIT)
+    )
 
 
 def save_at_once(report, line, attempts):
@@ -64,8 +66,12 @@ def save_at_once(report, line, attempts):
         try:
             tenant = resolve_tenant(user=user, org_slug=report.organisation.slug)
             results[index] = services.usage_report_line_update(
-                tenant=tenant, acting_user=user, report_id=report.pk, line_id=line.pk,
-                billable_units=units, version=version,
+                tenant=tenant,
+                acting_user=user,
+                report_id=report.pk,
+                line_id=line.pk,
+                billable_units=units,
+                version=version,
             )
         except Exception as exc:  # noqa: BLE001 - the test inspects what each side got
             results[index] = exc
@@ -81,7 +87,9 @@ def save_at_once(report, line, attempts):
     return [results[i] for i in range(len(attempts))]
 
 
-def test_two_saves_of_the_same_line_one_wins_the_other_gets_409(world, open_report, two_admins, meet_at_the_lock):
+def test_two_saves_of_the_same_line_one_wins_the_other_gets_409(
+    world, open_report, two_admins, meet_at_the_lock
+):
     report = open_report(world.a.msp)
     line = the_line(report)
     assert (line.billable_units, line.version) == (36, 1)
@@ -101,10 +109,16 @@ def test_two_saves_of_the_same_line_one_wins_the_other_gets_409(world, open_repo
     line = the_line(report)
     assert (line.billable_units, line.version) == (winner_units, 2)
     [edit] = line_edits(report)
-    assert (edit.old_value, edit.new_value, edit.actor_id) == ("36", str(winner_units), winner_user.pk)
+    assert (edit.old_value, edit.new_value, edit.actor_id) == (
+        "36",
+        str(winner_units),
+        winner_user.pk,
+    )
 
 
-def test_a_double_click_saving_the_same_value_twice_at_once_saves_once(world, open_report, two_admins, meet_at_the_lock):
+def test_a_double_click_saving_the_same_value_twice_at_once_saves_once(
+    world, open_report, two_admins, meet_at_the_lock
+):
     report = open_report(world.a.msp)
     line = the_line(report)
     admin = two_admins[0]
@@ -125,7 +139,12 @@ def test_resending_the_value_the_line_already_has_is_a_no_op(world, open_report,
 
     def save(units, version):
         return services.usage_report_line_update(
-            tenant=tenant, acting_user=admin, report_id=report.pk, line_id=line.pk, billable_units=units, version=version
+            tenant=tenant,
+            acting_user=admin,
+            report_id=report.pk,
+            line_id=line.pk,
+            billable_units=units,
+            version=version,
         )
 
     save(36, 1)  # the value it started with

@@ -27,8 +27,13 @@ ZONES = [
     "Pacific/Kiritimati",
     "America/Los_Angeles",
 ]
-# Zones where, some years, the clocks jumped forward at midnight: the local day then starts at 01:00.
-ZONES_WITH_MIDNIGHT_GAPS = ["America/Sao_Paulo", "America/Santiago", "Asia/Beirut", "America/Havana"]
+# Zones where, some years, clocks jumped forward at midnight: that local day started at 01:00.
+ZONES_WITH_MIDNIGHT_GAPS = [
+    "America/Sao_Paulo",
+    "America/Santiago",
+    "Asia/Beirut",
+    "America/Havana",
+]
 
 starts = st.datetimes(
     min_value=dt.datetime(1995, 1, 1), max_value=dt.datetime(2080, 12, 31), timezones=st.just(UTC)
@@ -106,10 +111,20 @@ def test_any_moment_of_the_same_local_day_gives_the_same_deadline(start, days, z
         (utc(2026, 3, 25, 12, 0), 3, "Europe/Paris", utc(2026, 3, 28, 23, 0)),  # 29 Mar 00:00 CET
         (utc(2026, 3, 25, 12, 0), 4, "Europe/Paris", utc(2026, 3, 29, 22, 0)),  # 30 Mar 00:00 CEST
         # Europe/Paris, fall back on Sunday 25 October 2026 at 03:00 (CEST → CET).
-        (utc(2026, 10, 20, 12, 0), 4, "Europe/Paris", utc(2026, 10, 24, 22, 0)),  # 25 Oct 00:00 CEST
+        (
+            utc(2026, 10, 20, 12, 0),
+            4,
+            "Europe/Paris",
+            utc(2026, 10, 24, 22, 0),
+        ),  # 25 Oct 00:00 CEST
         (utc(2026, 10, 20, 12, 0), 5, "Europe/Paris", utc(2026, 10, 25, 23, 0)),  # 26 Oct 00:00 CET
         # 23:30 UTC on 31 October is already 1 November in Paris: the local date counts.
-        (utc(2026, 10, 31, 23, 30), 10, "Europe/Paris", utc(2026, 11, 11, 23, 0)),  # 12 Nov 00:00 CET
+        (
+            utc(2026, 10, 31, 23, 30),
+            10,
+            "Europe/Paris",
+            utc(2026, 11, 11, 23, 0),
+        ),  # 12 Nov 00:00 CET
         # America/Toronto, spring forward on 8 March 2026 (EST −5 → EDT −4).
         (utc(2026, 3, 1, 17, 0), 6, "America/Toronto", utc(2026, 3, 8, 5, 0)),  # 8 Mar 00:00 EST
         (utc(2026, 3, 1, 17, 0), 7, "America/Toronto", utc(2026, 3, 9, 4, 0)),  # 9 Mar 00:00 EDT
@@ -128,7 +143,12 @@ def test_any_moment_of_the_same_local_day_gives_the_same_deadline(start, days, z
         (utc(2026, 4, 30, 10, 0), 0, "UTC", utc(2026, 5, 1, 0, 0)),
         (utc(2026, 12, 31, 10, 0), 0, "UTC", utc(2027, 1, 1, 0, 0)),
         (utc(2026, 12, 20, 10, 0), 15, "UTC", utc(2027, 1, 5, 0, 0)),
-        (utc(2028, 2, 15, 12, 0), 14, "Europe/Paris", utc(2028, 2, 29, 23, 0)),  # 1 Mar 2028 00:00 CET
+        (
+            utc(2028, 2, 15, 12, 0),
+            14,
+            "Europe/Paris",
+            utc(2028, 2, 29, 23, 0),
+        ),  # 1 Mar 2028 00:00 CET
     ],
 )
 def test_deadline_examples(start, days, zone, expected):

@@ -13,7 +13,13 @@ from msp_portal.tenancy.resolve import resolve_tenant
 from reports import selectors, services
 from reports.choices import EventKind, ReportState
 from reports.events import record_event
-from reports.models import LineComment, MspAccountSettings, ReportEvent, UsageReport, UsageReportLine
+from reports.models import (
+    LineComment,
+    MspAccountSettings,
+    ReportEvent,
+    UsageReport,
+    UsageReportLine,
+)
 from tests.factories import MembershipFactory, UserFactory
 
 from .conftest import line_specs
@@ -45,7 +51,9 @@ def lines_of(report) -> dict[str, UsageReportLine]:
 
 
 def events_of(report) -> list[ReportEvent]:
-    return list(ReportEvent.objects.for_tenant(report.organisation).filter(report=report).order_by("created_at", "pk"))
+    return list(
+        ReportEvent.objects.for_tenant(report.organisation).filter(report=report).order_by("created_at", "pk")
+    )
 
 
 def refetch(report) -> UsageReport:
@@ -53,7 +61,9 @@ def refetch(report) -> UsageReport:
 
 
 def comment(tenant, user, report, line, body="Explained: seats held for new hires."):
-    return services.line_comment_add(tenant=tenant, acting_user=user, report_id=report.pk, line_id=line.pk, body=body)
+    return services.line_comment_add(
+        tenant=tenant, acting_user=user, report_id=report.pk, line_id=line.pk, body=body
+    )
 
 
 def msp_comment(side, report, code, body="Explained: seats held for new hires."):
@@ -63,19 +73,27 @@ def msp_comment(side, report, code, body="Explained: seats held for new hires.")
 def set_units(side, report, code, units, user=None, tenant=None):
     line = lines_of(report)[code]
     return services.usage_report_line_update(
-        tenant=tenant or admin_ctx(side), acting_user=user or side.users["msp_admin"], report_id=report.pk,
-        line_id=line.pk, billable_units=units, version=line.version,
+        tenant=tenant or admin_ctx(side),
+        acting_user=user or side.users["msp_admin"],
+        report_id=report.pk,
+        line_id=line.pk,
+        billable_units=units,
+        version=line.version,
     )
 
 
 def submit(side, report, user=None, tenant=None):
     return services.usage_report_submit(
-        tenant=tenant or admin_ctx(side), acting_user=user or side.users["msp_admin"], report_id=report.pk
+        tenant=tenant or admin_ctx(side),
+        acting_user=user or side.users["msp_admin"],
+        report_id=report.pk,
     )
 
 
 def page(tenant, report):
-    return selectors.report_page(tenant=tenant, report=selectors.usage_report_get(tenant=tenant, report_id=report.pk))
+    return selectors.report_page(
+        tenant=tenant, report=selectors.usage_report_get(tenant=tenant, report_id=report.pk)
+    )
 
 
 # --- the comment rule ---------------------------------------------------------------------------
@@ -104,7 +122,13 @@ def test_a_distributor_comment_does_not_explain_a_line(world, open_report):
     lines = lines_of(report)
     msp_comment(side, report, "TEAMS", "Two extra seats were used by a partner.")
     reviewer = side.users["dist_reviewer"]
-    comment(ctx(reviewer, side.distributor), reviewer, report, lines["M365"], "Please explain the 4 missing seats.")
+    comment(
+        ctx(reviewer, side.distributor),
+        reviewer,
+        report,
+        lines["M365"],
+        "Please explain the 4 missing seats.",
+    )
 
     with pytest.raises(DomainError) as excinfo:
         submit(side, report)
@@ -184,11 +208,23 @@ def test_a_double_submitted_comment_is_kept_once(world, open_report):
 
     msp_comment(side, report, "M365", "And two for contractors.")
     reviewer = side.users["dist_reviewer"]
-    comment(ctx(reviewer, side.distributor), reviewer, report, lines_of(report)["M365"], "Seats held for new hires.")
-    bodies = list(
-        LineComment.objects.for_tenant(side.msp).filter(line=lines_of(report)["M365"]).values_list("body", flat=True)
+    comment(
+        ctx(reviewer, side.distributor),
+        reviewer,
+        report,
+        lines_of(report)["M365"],
+        "Seats held for new hires.",
     )
-    assert bodies == ["Seats held for new hires.", "And two for contractors.", "Seats held for new hires."]
+    bodies = list(
+        LineComment.objects.for_tenant(side.msp)
+        .filter(line=lines_of(report)["M365"])
+        .values_list("body", flat=True)
+    )
+    assert bodies == [
+        "Seats held for new hires.",
+        "And two for contractors.",
+        "Seats held for new hires.",
+    ]
 
 
 # --- segregation of duties ----------------------------------------------------------------------
@@ -204,7 +240,9 @@ def two_hats(world):
 
 
 @pytest.mark.parametrize("submitted_by_two_hats", [True, False])
-def test_who_edited_or_submitted_a_report_cannot_review_it(world, open_report, two_hats, submitted_by_two_hats):
+def test_who_edited_or_submitted_a_report_cannot_review_it(
+    world, open_report, two_hats, submitted_by_two_hats
+):
     side = world.a
     report = open_report(side.msp, rows=ROWS)
     as_msp = ctx(two_hats, side.msp)
@@ -219,7 +257,9 @@ def test_who_edited_or_submitted_a_report_cannot_review_it(world, open_report, t
     with pytest.raises(Forbidden) as approving:
         services.usage_report_approve(tenant=as_reviewer, acting_user=two_hats, report_id=report.pk)
     with pytest.raises(Forbidden) as rejecting:
-        services.usage_report_reject(tenant=as_reviewer, acting_user=two_hats, report_id=report.pk, reason="Looks off.")
+        services.usage_report_reject(
+            tenant=as_reviewer, acting_user=two_hats, report_id=report.pk, reason="Looks off."
+        )
 
     assert approving.value.code == "segregation_of_duties"
     assert rejecting.value.code == "segregation_of_duties"
@@ -238,7 +278,9 @@ def test_a_reviewer_who_only_belongs_to_both_may_review(world, open_report, two_
     msp_comment(side, report, "TEAMS")
     submit(side, report)
 
-    services.usage_report_approve(tenant=ctx(two_hats, side.distributor), acting_user=two_hats, report_id=report.pk)
+    services.usage_report_approve(
+        tenant=ctx(two_hats, side.distributor), acting_user=two_hats, report_id=report.pk
+    )
 
     assert refetch(report).state == ReportState.APPROVED
 
@@ -247,9 +289,21 @@ def test_a_reviewer_who_only_belongs_to_both_may_review(world, open_report, two_
 
 
 def snapshot(event_pk, msp):
-    return ReportEvent.objects.for_tenant(msp).filter(pk=event_pk).values(
-        "kind", "actor_id", "from_state", "to_state", "reason", "old_value", "new_value", "created_at"
-    ).get()
+    return (
+        ReportEvent.objects.for_tenant(msp)
+        .filter(pk=event_pk)
+        .values(
+            "kind",
+            "actor_id",
+            "from_state",
+            "to_state",
+            "reason",
+            "old_value",
+            "new_value",
+            "created_at",
+        )
+        .get()
+    )
 
 
 def test_history_rows_cannot_be_updated_or_deleted(world, open_report):
@@ -282,7 +336,13 @@ def test_history_rows_cannot_be_updated_or_deleted(world, open_report):
         assert len(events_of(report)) == count, f"{attempt.__name__} removed history rows"
 
     # Appending still works.
-    record_event(report=report, kind=EventKind.LINE_EDIT, actor=side.users["msp_admin"], old_value=38, new_value=39)
+    record_event(
+        report=report,
+        kind=EventKind.LINE_EDIT,
+        actor=side.users["msp_admin"],
+        old_value=38,
+        new_value=39,
+    )
     assert len(events_of(report)) == count + 1
 
 
@@ -372,7 +432,10 @@ def test_changes_since_rejection_show_old_and_new_units_and_new_comments(world, 
 
     reviewer = side.users["dist_reviewer"]
     services.usage_report_reject(
-        tenant=ctx(reviewer, side.distributor), acting_user=reviewer, report_id=report.pk, reason="Backup is too high."
+        tenant=ctx(reviewer, side.distributor),
+        acting_user=reviewer,
+        report_id=report.pk,
+        reason="Backup is too high.",
     )
     set_units(side, report, "BACKUP", 1000)
     set_units(side, report, "BACKUP", 1100)

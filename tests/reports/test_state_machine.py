@@ -46,30 +46,44 @@ def lines_of(report) -> dict[str, UsageReportLine]:
 
 
 def events_of(report) -> list[ReportEvent]:
-    return list(ReportEvent.objects.for_tenant(report.organisation).filter(report=report).order_by("created_at", "pk"))
+    return list(
+        ReportEvent.objects.for_tenant(report.organisation).filter(report=report).order_by("created_at", "pk")
+    )
 
 
 def explain(side, report):
     line = lines_of(report)[DISCREPANT]
     services.line_comment_add(
-        tenant=ctx(side, "msp_admin"), acting_user=side.users["msp_admin"], report_id=report.pk, line_id=line.pk,
+        tenant=ctx(side, "msp_admin"),
+        acting_user=side.users["msp_admin"],
+        report_id=report.pk,
+        line_id=line.pk,
         body="Four seats were kept for new hires that started late.",
     )
 
 
 def submit(side, report, **kwargs):
     return services.usage_report_submit(
-        tenant=ctx(side, "msp_admin"), acting_user=side.users["msp_admin"], report_id=report.pk, **kwargs
+        tenant=ctx(side, "msp_admin"),
+        acting_user=side.users["msp_admin"],
+        report_id=report.pk,
+        **kwargs,
     )
 
 
 def approve(side, report, role="dist_reviewer"):
-    return services.usage_report_approve(tenant=ctx(side, role), acting_user=side.users[role], report_id=report.pk)
+    return services.usage_report_approve(
+        tenant=ctx(side, role), acting_user=side.users[role], report_id=report.pk
+    )
 
 
 def reject(side, report, role="dist_reviewer", reason="The backup volume looks too high.", line_ids=()):
     return services.usage_report_reject(
-        tenant=ctx(side, role), acting_user=side.users[role], report_id=report.pk, reason=reason, line_ids=line_ids
+        tenant=ctx(side, role),
+        acting_user=side.users[role],
+        report_id=report.pk,
+        reason=reason,
+        line_ids=line_ids,
     )
 
 
@@ -77,8 +91,12 @@ def edit(side, report, role="msp_admin", product=DISCREPANT, units=38, other_sid
     line = lines_of(report)[product]
     actor_side = other_side or side
     return services.usage_report_line_update(
-        tenant=ctx(actor_side, role), acting_user=actor_side.users[role], report_id=report.pk, line_id=line.pk,
-        billable_units=units, version=line.version,
+        tenant=ctx(actor_side, role),
+        acting_user=actor_side.users[role],
+        report_id=report.pk,
+        line_id=line.pk,
+        billable_units=units,
+        version=line.version,
     )
 
 
@@ -132,7 +150,10 @@ def test_submit_from_preparation_goes_under_review_and_is_recorded(world, open_r
     assert (report.po_number, report.note) == ("PO-7781", "Two new customers this month.")
     last = events_of(report)[-1]
     assert (last.kind, last.from_state, last.to_state, last.actor) == (
-        EventKind.SUBMITTED, ReportState.MSP_PREPARATION, ReportState.UNDER_REVIEW, side.users["msp_admin"],
+        EventKind.SUBMITTED,
+        ReportState.MSP_PREPARATION,
+        ReportState.UNDER_REVIEW,
+        side.users["msp_admin"],
     )
     assert last.details["po_number"] == "PO-7781"
 
@@ -150,7 +171,10 @@ def test_approve_from_under_review(world, open_report, role):
     assert report.reviewed_at is not None
     last = events_of(report)[-1]
     assert (last.kind, last.from_state, last.to_state, last.actor) == (
-        EventKind.APPROVED, ReportState.UNDER_REVIEW, ReportState.APPROVED, side.users[role],
+        EventKind.APPROVED,
+        ReportState.UNDER_REVIEW,
+        ReportState.APPROVED,
+        side.users[role],
     )
 
 
@@ -167,8 +191,17 @@ def test_reject_from_under_review_then_submit_again(world, open_report, role):
     assert report.rejection_count == 1
     assert report.reviewed_by == side.users[role]
     rejected = events_of(report)[-1]
-    assert (rejected.kind, rejected.from_state, rejected.to_state, rejected.actor, rejected.reason) == (
-        EventKind.REJECTED, ReportState.UNDER_REVIEW, ReportState.REJECTED, side.users[role],
+    assert (
+        rejected.kind,
+        rejected.from_state,
+        rejected.to_state,
+        rejected.actor,
+        rejected.reason,
+    ) == (
+        EventKind.REJECTED,
+        ReportState.UNDER_REVIEW,
+        ReportState.REJECTED,
+        side.users[role],
         "Backup GB do not match the vendor file.",
     )
 
@@ -178,10 +211,16 @@ def test_reject_from_under_review_then_submit_again(world, open_report, role):
     assert report.state == ReportState.UNDER_REVIEW
     resubmitted = events_of(report)[-1]
     assert (resubmitted.kind, resubmitted.from_state, resubmitted.to_state, resubmitted.actor) == (
-        EventKind.SUBMITTED, ReportState.REJECTED, ReportState.UNDER_REVIEW, side.users["msp_admin"],
+        EventKind.SUBMITTED,
+        ReportState.REJECTED,
+        ReportState.UNDER_REVIEW,
+        side.users["msp_admin"],
     )
     assert [e.kind for e in events_of(report)] == [
-        EventKind.OPENED, EventKind.SUBMITTED, EventKind.REJECTED, EventKind.SUBMITTED,
+        EventKind.OPENED,
+        EventKind.SUBMITTED,
+        EventKind.REJECTED,
+        EventKind.SUBMITTED,
     ]
 
 
@@ -195,7 +234,11 @@ def test_msp_admin_edits_a_line_in_an_editable_state(world, open_report, state):
     assert (line.billable_units, line.version) == (39, 2)
     last = events_of(report)[-1]
     assert (last.kind, last.line_id, last.old_value, last.new_value, last.actor) == (
-        EventKind.LINE_EDIT, line.pk, "36", "39", side.users["msp_admin"],
+        EventKind.LINE_EDIT,
+        line.pk,
+        "36",
+        "39",
+        side.users["msp_admin"],
     )
     assert refetch(report).state == state, "saving a draft does not change the state"
 
@@ -279,7 +322,9 @@ def test_only_the_msp_admin_submits(world, open_report, role):
     explain(side, report)
 
     with pytest.raises(Forbidden) as excinfo:
-        services.usage_report_submit(tenant=ctx(side, role), acting_user=side.users[role], report_id=report.pk)
+        services.usage_report_submit(
+            tenant=ctx(side, role), acting_user=side.users[role], report_id=report.pk
+        )
 
     assert excinfo.value.status_code == 403
     assert refetch(report).state == ReportState.MSP_PREPARATION
@@ -296,7 +341,9 @@ def test_nobody_of_the_other_world_edits_or_submits(world, open_report, role):
     with pytest.raises(expected):
         edit(world.a, report, role=role, units=40, other_side=world.b)
     with pytest.raises(expected):
-        services.usage_report_submit(tenant=ctx(world.b, role), acting_user=world.b.users[role], report_id=report.pk)
+        services.usage_report_submit(
+            tenant=ctx(world.b, role), acting_user=world.b.users[role], report_id=report.pk
+        )
 
     assert refetch(report).state == ReportState.MSP_PREPARATION
     assert lines_of(report)[DISCREPANT].billable_units == 36
@@ -405,7 +452,9 @@ def test_reject_opens_a_new_deadline_from_the_account_delay(world):
     side.msp.timezone = "Europe/Paris"
     side.msp.save()
     opened_at = timezone.now() - dt.timedelta(days=20)
-    report, created = services.usage_report_open(msp=side.msp, cycle=dt.date(2026, 10, 1), lines=line_specs(), opened_at=opened_at)
+    report, created = services.usage_report_open(
+        msp=side.msp, cycle=dt.date(2026, 10, 1), lines=line_specs(), opened_at=opened_at
+    )
     assert created
     first_deadline = report.deadline
     assert first_deadline == deadline_after(opened_at, 10, "Europe/Paris"), "10 days when never configured"

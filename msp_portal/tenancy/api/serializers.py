@@ -8,7 +8,10 @@ from ..models import Membership, Organisation, User
 
 class OrganisationSerializer(serializers.ModelSerializer):
     distributor = serializers.SlugRelatedField(
-        slug_field="slug", read_only=True, allow_null=True, help_text="Slug of the serving distributor (MSPs only)."
+        slug_field="slug",
+        read_only=True,
+        allow_null=True,
+        help_text="Slug of the serving distributor (MSPs only).",
     )
 
     class Meta:

@@ -24,9 +24,9 @@ from ..filters import MembershipFilter, ServedMspFilter
 from ..models import Membership, Organisation
 from ..views_base import TenantAPIMixin
 from .serializers import (
-    MembershipSerializer,
     MemberInviteSerializer,
     MemberRoleSerializer,
+    MembershipSerializer,
     MeSerializer,
     OrganisationSerializer,
     TokenLoginSerializer,
@@ -65,9 +65,7 @@ class TokenLoginView(GenericAPIView):
                 detail=_("Too many failed sign-ins. Wait a while or reset your password.")
             ) from exc
         if getattr(request._request, "axes_locked_out", False):
-            raise Throttled(
-                detail=_("Too many failed sign-ins. Wait a while or reset your password.")
-            )
+            raise Throttled(detail=_("Too many failed sign-ins. Wait a while or reset your password."))
         if user is None or not user.is_active:
             raise AuthenticationFailed(_("The e-mail address or password is not right."))
         instance, token = AuthToken.objects.create(user)
@@ -167,9 +165,7 @@ class MemberDetailView(TenantAPIMixin, APIView):
 
     @extend_schema(responses={204: None, **error_responses(401, 403, 404, 409)})
     def delete(self, request, org_slug, membership_id):
-        services.membership_remove(
-            tenant=self.tenant, membership=self.get_membership(membership_id)
-        )
+        services.membership_remove(tenant=self.tenant, membership=self.get_membership(membership_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

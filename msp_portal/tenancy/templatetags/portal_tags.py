@@ -49,13 +49,9 @@ def duration_text(value) -> str:
     if hours:
         parts.append(ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours})
     if minutes:
-        parts.append(
-            ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
-        )
+        parts.append(ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes})
     if seconds and not (days or hours):
-        parts.append(
-            ngettext("%(count)d second", "%(count)d seconds", seconds) % {"count": seconds}
-        )
+        parts.append(ngettext("%(count)d second", "%(count)d seconds", seconds) % {"count": seconds})
     if not parts:
         return gettext("a moment")
     return " ".join(parts[:2])
