@@ -53,7 +53,7 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 
 messages: $(STAMP)
-	$(PY) -m msp_portal.launch manage makemessages -l fr --ignore=.venv --ignore=var
+	$(PY) -m msp_portal.launch manage makemessages -l fr --no-location --ignore=.venv --ignore=var --ignore=tests --ignore=test-artifacts
 	$(PY) -m msp_portal.launch manage compilemessages --ignore=.venv
 
 bench: $(STAMP)

@@ -128,8 +128,12 @@ def demo_data_load() -> dict[str, int]:
                 Membership.objects.update_or_create(
                     organisation=organisations[slug], user=user, defaults={"role": role}
                 )
-        return {
+        counts = {
             "organisations": Organisation.objects.count(),
             "users": User.objects.count(),
             "memberships": Membership.objects.count(),
         }
+    from reports.demo import reports_demo_load
+
+    counts.update(reports_demo_load())
+    return counts

@@ -7,6 +7,7 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Usage reports")
 
     def ready(self):
+        from . import dashboard  # noqa: F401  (registers the dashboard panel)
         from .notifications import register_texts
 
         register_texts()

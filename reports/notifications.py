@@ -32,6 +32,7 @@ def register_texts() -> None:
         REPORT_REJECTED,
         _("Usage report for %(cycle)s rejected"),
         _(
-            "%(distributor)s rejected your usage report for %(cycle)s: %(reason)s Correct it and submit again before %(deadline)s."
+            "%(distributor)s rejected your usage report for %(cycle)s. Reason: “%(reason)s”. "
+            "Correct it and submit again before %(deadline)s."
         ),
     )

@@ -7,6 +7,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
@@ -17,6 +18,7 @@ from msp_portal.exceptions import DomainError, apply_to_form, error_message
 
 from . import selectors, services
 from .choices import OrganisationKind, Perm
+from .dashboard import panels_for
 from .filters import MembershipFilter, ServedMspFilter
 from .forms import MemberInviteForm, MemberRoleForm
 from .views_base import TenantViewMixin
@@ -49,6 +51,10 @@ class DashboardView(TenantViewMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         organisation = self.tenant.organisation
         context["member_count"] = selectors.membership_list(organisation=organisation).count()
+        context["panels"] = [
+            render_to_string(panel.template, {**panel.context, "tenant": self.tenant}, self.request)
+            for panel in panels_for(self.tenant)
+        ]
         if organisation.kind == OrganisationKind.DISTRIBUTOR:
             context["served_msps"] = selectors.served_msp_list(distributor=organisation)[:10]
             context["served_msp_count"] = selectors.served_msp_list(distributor=organisation).count()

@@ -121,3 +121,12 @@ def test_notifications_page_lists_report_ready(world, login, open_report):
     assert "Usage report for 2026-10 is ready" in html
     client.post(f"/o/{world.a.msp.slug}/notifications/read/")
     assert "Mark as read" not in client.get(f"/o/{world.a.msp.slug}/notifications/").content.decode()
+
+
+def test_dashboards_show_report_figures(world, login, open_report):
+    report = open_report(world.a.msp)
+    msp_html = login(world.a.users["msp_admin"]).get(f"/o/{world.a.msp.slug}/").content.decode()
+    assert f"/reports/{report.pk}/" in msp_html
+    assert "Lines to explain" in msp_html and "Penalty if auto-submitted now: 88.00" in msp_html
+    dist_html = login(world.a.users["dist_reviewer"]).get(f"/o/{world.a.distributor.slug}/").content.decode()
+    assert "Reports awaiting review" in dist_html and "Reports with the MSPs" in dist_html
