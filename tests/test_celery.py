@@ -50,3 +50,24 @@ def test_task_result_comes_back_through_redis(world, worker):
 
     result = membership_invitation_send_task.delay(999999999, False, "")
     assert result.get(timeout=20) == 0  # no such membership: nothing sent, and the worker says so
+
+
+def test_report_ready_is_emailed_by_the_worker_once(world, worker):
+    import datetime as dt
+
+    from msp_portal.notifications.models import Notification
+    from msp_portal.notifications.services import notification_email_send
+    from reports.services import usage_report_open
+
+    from .reports.conftest import line_specs
+
+    usage_report_open(msp=world.a.msp, cycle=dt.date(2026, 9, 1), lines=line_specs())
+    admin_email = world.a.users["msp_admin"].email
+    assert wait_for(lambda: any(m.to == [admin_email] for m in mail.outbox))
+    message = next(m for m in mail.outbox if m.to == [admin_email])
+    assert message.subject == "Usage report for 2026-09 is ready"
+    assert "/o/msp-a/reports/" in message.body
+    # Running the e-mail job again (a retry) sends nothing twice.
+    ids = list(Notification.objects.for_tenant(world.a.msp).values_list("pk", flat=True))
+    assert notification_email_send(notification_ids=ids) == 0
+    assert sum(1 for m in mail.outbox if m.to == [admin_email]) == 1
