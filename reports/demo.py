@@ -106,16 +106,15 @@ FABRIKAM = DemoAccount(
 DEMO_ACCOUNTS = (CONTOSO, FABRIKAM)
 
 EXPLANATIONS = (
-    "{d} of the {provided} seats belonged to staff who left on {day}; the licences were released in Partner Center the same week.",
-    "{d} seats were bought for a customer onboarding that was postponed and cancelled within the 7-day window (ref. {ref}).",
-    "Tenant migration: {d} users held this licence and its replacement for a few days. Only the {used} seats in use are billable.",
+    "{d} of the {provided} {units} belonged to staff who left on {day}; their licences were released the same week.",
+    "{d} {units} were ordered for a customer onboarding that was postponed, and cancelled within the 7-day window (ref. {ref}).",
+    "Tenant migration: {d} users held this licence and its replacement for a few days. Only the {used} {units} in use are billable.",
     "{d} licences sit in the customer's spare pool and were never assigned; the customer agreed to pay for the {used} in use.",
-    "{d} mailboxes were converted to shared mailboxes on {day} and no longer need a licence.",
 )
 ACKNOWLEDGEMENTS = (
     "Thanks, this matches the vendor's cancellation log.",
     "Accepted for this cycle. Please release unused seats before the month starts so the provided units follow.",
-    "Noted: the vendor file shows the same {used} active seats.",
+    "Noted: the vendor file shows the same {used} active {units}.",
 )
 WEAK_EXPLANATIONS = ("See ticket {ref}.", "Seats not used.", "Will be fixed next month.")
 
@@ -140,10 +139,10 @@ class _Storyteller:
         self.account = account
         self.msp = msp
         self.now = now
-        admin = User.objects.get(email=account.admin_email)
-        reviewer = User.objects.get(email=DISTRIBUTOR_REVIEWER)
-        self.admin: TenantContext = resolve_tenant(user=admin, org_slug=msp.slug)
-        self.reviewer: TenantContext = resolve_tenant(user=reviewer, org_slug=msp.distributor.slug)
+        self.admin_user = User.objects.get(email=account.admin_email)
+        self.reviewer_user = User.objects.get(email=DISTRIBUTOR_REVIEWER)
+        self.admin: TenantContext = resolve_tenant(user=self.admin_user, org_slug=msp.slug)
+        self.reviewer: TenantContext = resolve_tenant(user=self.reviewer_user, org_slug=msp.distributor.slug)
 
     # --- what the people do ------------------------------------------------------------------
 
@@ -153,20 +152,20 @@ class _Storyteller:
     def msp_comment(self, report, line, at, body):
         with _clock_at(at):
             services.line_comment_add(
-                tenant=self.admin, acting_user=self.admin.membership.user, report_id=report.pk, line_id=line.pk, body=body
+                tenant=self.admin, acting_user=self.admin_user, report_id=report.pk, line_id=line.pk, body=body
             )
 
     def reviewer_comment(self, report, line, at, body):
         with _clock_at(at):
             services.line_comment_add(
-                tenant=self.reviewer, acting_user=self.reviewer.membership.user, report_id=report.pk, line_id=line.pk, body=body
+                tenant=self.reviewer, acting_user=self.reviewer_user, report_id=report.pk, line_id=line.pk, body=body
             )
 
     def set_billable(self, report, line, at, units):
         current = UsageReportLine.objects.for_tenant(self.msp).get(pk=line.pk)
         with _clock_at(at):
             services.usage_report_line_update(
-                tenant=self.admin, acting_user=self.admin.membership.user, report_id=report.pk, line_id=line.pk,
+                tenant=self.admin, acting_user=self.admin_user, report_id=report.pk, line_id=line.pk,
                 billable_units=units, version=current.version,
             )
 
@@ -175,19 +174,19 @@ class _Storyteller:
         note = rng.choice(("", "", "Checked against our PSA billing run.", "Discrepancies explained line by line."))
         with _clock_at(at):
             services.usage_report_submit(
-                tenant=self.admin, acting_user=self.admin.membership.user, report_id=report.pk, po_number=po_number, note=note
+                tenant=self.admin, acting_user=self.admin_user, report_id=report.pk, po_number=po_number, note=note
             )
 
     def reject(self, report, at, reason, lines):
         with _clock_at(at):
             services.usage_report_reject(
-                tenant=self.reviewer, acting_user=self.reviewer.membership.user, report_id=report.pk,
+                tenant=self.reviewer, acting_user=self.reviewer_user, report_id=report.pk,
                 reason=reason, line_ids=[line.pk for line in lines],
             )
 
     def approve(self, report, at):
         with _clock_at(at):
-            services.usage_report_approve(tenant=self.reviewer, acting_user=self.reviewer.membership.user, report_id=report.pk)
+            services.usage_report_approve(tenant=self.reviewer, acting_user=self.reviewer_user, report_id=report.pk)
 
     # --- helpers of the stories -------------------------------------------------------------
 
@@ -216,7 +215,8 @@ class _Storyteller:
         review_day = t0 + dt.timedelta(days=6, hours=rng.randint(1, 6))
         if explained and rng.random() < 0.6:
             line = rng.choice(explained)
-            self.reviewer_comment(report, line, review_day, rng.choice(ACKNOWLEDGEMENTS).format(used=line.billable_units))
+            acknowledgement = rng.choice(ACKNOWLEDGEMENTS).format(used=line.billable_units, units=_units(line))
+            self.reviewer_comment(report, line, review_day, acknowledgement)
         self.approve(report, review_day + dt.timedelta(minutes=20))
 
     def _rejected_once(self, report, t0, rng, *, reject_at):
@@ -228,13 +228,14 @@ class _Storyteller:
         self.submit(report, t0 + dt.timedelta(days=4, hours=rng.randint(1, 8)), rng)
         self.reviewer_comment(
             report, weak, reject_at - dt.timedelta(minutes=15),
-            f"The vendor's usage file shows {weak.provided_units} seats provided all month. Which seats were not used, and since when?",
+            f"The vendor's usage file shows {weak.provided_units} {_units(weak)} provided all month. Which ones were not "
+            "used, and since when?",
         )
         self.reject(
             report, reject_at,
-            f"{weak.product_name}: {weak.provided_units - weak.billable_units} seats below the provided units without a real "
-            f"explanation. Declare the {weak.provided_units} provided seats or explain the difference (who left, when the "
-            "licences were released).",
+            f"{weak.product_name}: {weak.provided_units - weak.billable_units} {_units(weak)} below the provided units "
+            f"without a real explanation. Declare the {weak.provided_units} provided {_units(weak)} or explain the "
+            "difference (who left, when the licences were released).",
             [weak],
         )
         return weak
@@ -243,7 +244,8 @@ class _Storyteller:
         self.set_billable(report, weak, fix_at, weak.provided_units)
         self.msp_comment(
             report, weak, fix_at + dt.timedelta(minutes=5),
-            f"Corrected to the {weak.provided_units} provided seats: the leavers' licences were only released after the cycle ended.",
+            f"Corrected to the {weak.provided_units} provided {_units(weak)}: the leavers' licences were only released "
+            "after the cycle ended.",
         )
         self.submit(report, resubmit_at, rng)
 
@@ -276,7 +278,7 @@ class _Storyteller:
         for line in at_fault:
             self.reviewer_comment(
                 report, line, reject_at - dt.timedelta(minutes=30),
-                f"Partner Center shows {line.provided_units} seats assigned all month; please check.",
+                f"The vendor's file shows {line.provided_units} {_units(line)} provided all month; please check.",
             )
         names = ", ".join(line.product_name for line in at_fault)
         self.reject(
@@ -308,9 +310,14 @@ def _ref(rng: random.Random) -> str:
     return f"INC-{rng.randint(10000, 99999)}"
 
 
+def _units(line: UsageReportLine) -> str:
+    return f"{line.unit_type}s"
+
+
 def _explanation(line: UsageReportLine, cycle: dt.date, rng: random.Random) -> str:
     return rng.choice(EXPLANATIONS).format(
         d=line.provided_units - line.billable_units,
+        units=_units(line),
         provided=line.provided_units,
         used=line.billable_units,
         day=f"{cycle.replace(day=rng.randint(3, 26)):%d %B}",
@@ -329,7 +336,8 @@ def _line_specs(account: DemoAccount, months_back: int, rng: random.Random, disc
         provided = max(1, round(product.base_units * (1 + product.monthly_growth) ** (12 - months_back) * (1 + noise)))
         used = None
         if product.reports_usage:
-            used = provided - rng.randint(1, max(1, min(6, provided // 8))) if index in short else provided
+            # at least 2 units short, so that every explanation speaks of a plural
+            used = provided - rng.randint(2, max(2, min(7, provided // 8))) if index in short else provided
         specs.append(
             LineSpec(
                 product_code=product.code,

@@ -337,7 +337,10 @@ class TransitionView(ReportAccessMixin, View):
         try:
             if self.action == "submit":
                 form = SubmitForm(request.POST)
-                form.is_valid()
+                if not form.is_valid():
+                    for errors in form.errors.values():
+                        messages.error(request, " ".join(errors))
+                    return redirect("reports:report-detail", org_slug=org_slug, report_id=report_id)
                 services.usage_report_submit(
                     tenant=self.tenant,
                     acting_user=request.user,
