@@ -2,6 +2,8 @@
 
 from django.conf import settings
 
+from msp_portal.notifications.selectors import notification_unread_count
+
 from .navigation import navigation_for
 from .selectors import user_membership_list
 
@@ -14,5 +16,9 @@ def tenancy(request):
         context["user_memberships"] = user_membership_list(user=user)
     if tenant is not None:
         match = getattr(request, "resolver_match", None)
-        context["nav_items"] = navigation_for(tenant, match.view_name if match else None)
+        unread = notification_unread_count(organisation=tenant.organisation, user=user)
+        context["unread_notifications"] = unread
+        context["nav_items"] = navigation_for(
+            tenant, match.view_name if match else None, badges={"notifications:list": unread}
+        )
     return context

@@ -40,8 +40,12 @@ def _is_active(entry_url_name: str, current: str | None) -> bool:
     return current == entry_url_name or (namespace != "tenancy" and current.startswith(namespace + ":"))
 
 
-def navigation_for(tenant: TenantContext, current_url_name: str | None) -> list[dict]:
-    """Entries the tenant's role may see, with their URLs and which one is current."""
+def navigation_for(
+    tenant: TenantContext, current_url_name: str | None, badges: dict[str, int] | None = None
+) -> list[dict]:
+    """Entries the tenant's role may see, with their URLs, which one is current, and a count
+    to show beside an entry (``badges`` maps a URL name to it)."""
+    badges = badges or {}
     items = []
     for entry in NAV_ENTRIES:
         if entry.perm and not tenant.can(entry.perm):
@@ -54,6 +58,7 @@ def navigation_for(tenant: TenantContext, current_url_name: str | None) -> list[
                 "url": reverse(entry.url_name, kwargs={"org_slug": tenant.organisation.slug}),
                 "icon": entry.icon,
                 "active": _is_active(entry.url_name, current_url_name),
+                "badge": badges.get(entry.url_name, 0),
             }
         )
     return items

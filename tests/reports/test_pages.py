@@ -130,3 +130,9 @@ def test_dashboards_show_report_figures(world, login, open_report):
     assert "Lines to explain" in msp_html and "Penalty if auto-submitted now: 88.00" in msp_html
     dist_html = login(world.a.users["dist_reviewer"]).get(f"/o/{world.a.distributor.slug}/").content.decode()
     assert "Reports awaiting review" in dist_html and "Reports with the MSPs" in dist_html
+
+
+def test_unread_notifications_are_counted_in_the_navigation(world, login, open_report):
+    open_report(world.a.msp)
+    html = login(world.a.users["msp_admin"]).get(f"/o/{world.a.msp.slug}/").content.decode()
+    assert 'class="badge badge-danger nav-badge">1<' in html
