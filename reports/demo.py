@@ -23,6 +23,7 @@ from decimal import Decimal
 from unittest import mock
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
@@ -54,6 +55,8 @@ class DemoProduct:
 
 @dataclass(frozen=True)
 class DemoAccount:
+    """A demo MSP: its account settings, what it resells and which story each month tells."""
+
     slug: str
     admin_email: str
     po_prefix: str  # "" when the MSP sends no PO numbers
@@ -78,10 +81,20 @@ CONTOSO = DemoAccount(
         DemoProduct("MS-MDE-P1", "Microsoft Defender for Endpoint P1", "seat", "2.80", 205, 0.006),
         DemoProduct("MS-TEAMS-PHONE", "Teams Phone Standard", "seat", "7.50", 38, 0.010),
         DemoProduct("MS-INTUNE-P1", "Microsoft Intune Plan 1", "seat", "7.50", 92, 0.005),
-        DemoProduct("AZ-BACKUP-GRS", "Azure Backup storage (GRS)", "GB", "0.0448", 17_800, 0.015, False, "GB-MONTH"),
-        DemoProduct("VEEAM-VB365", "Veeam Backup for Microsoft 365", "user", "1.90", 210, 0.006, sku="VCSP-M"),
+        DemoProduct(
+            "AZ-BACKUP-GRS", "Azure Backup storage (GRS)", "GB", "0.0448", 17_800, 0.015, False, "GB-MONTH"
+        ),
+        DemoProduct(
+            "VEEAM-VB365", "Veeam Backup for Microsoft 365", "user", "1.90", 210, 0.006, sku="VCSP-M"
+        ),
     ),
-    stories={1: "preparation", 2: "resubmitted_under_review", 3: "rejected", 5: "approved_after_rejection", 9: "approved_after_rejection"},
+    stories={
+        1: "preparation",
+        2: "resubmitted_under_review",
+        3: "rejected",
+        5: "approved_after_rejection",
+        9: "approved_after_rejection",
+    },
 )
 
 FABRIKAM = DemoAccount(
@@ -97,8 +110,12 @@ FABRIKAM = DemoAccount(
         DemoProduct("MS-D365-SALES-PRO", "Dynamics 365 Sales Professional", "seat", "61.60", 12, 0.015),
         DemoProduct("MS-MDE-P1", "Microsoft Defender for Endpoint P1", "seat", "2.80", 118, 0.006),
         DemoProduct("MS-ENTRA-P1", "Microsoft Entra ID P1", "seat", "5.60", 36, 0.004),
-        DemoProduct("AZ-BACKUP-LRS", "Azure Backup storage (LRS)", "GB", "0.0224", 9_400, 0.020, False, "GB-MONTH"),
-        DemoProduct("VEEAM-VB365", "Veeam Backup for Microsoft 365", "user", "1.90", 112, 0.005, sku="VCSP-M"),
+        DemoProduct(
+            "AZ-BACKUP-LRS", "Azure Backup storage (LRS)", "GB", "0.0224", 9_400, 0.020, False, "GB-MONTH"
+        ),
+        DemoProduct(
+            "VEEAM-VB365", "Veeam Backup for Microsoft 365", "user", "1.90", 112, 0.005, sku="VCSP-M"
+        ),
     ),
     stories={1: "preparation", 2: "under_review", 3: "rejected", 6: "approved_after_rejection"},
 )
@@ -147,46 +164,75 @@ class _Storyteller:
     # --- what the people do ------------------------------------------------------------------
 
     def lines(self, report: UsageReport) -> list[UsageReportLine]:
-        return list(UsageReportLine.objects.for_tenant(self.msp).filter(report=report).order_by("position", "pk"))
+        return list(
+            UsageReportLine.objects.for_tenant(self.msp).filter(report=report).order_by("position", "pk")
+        )
 
     def msp_comment(self, report, line, at, body):
         with _clock_at(at):
             services.line_comment_add(
-                tenant=self.admin, acting_user=self.admin_user, report_id=report.pk, line_id=line.pk, body=body
+                tenant=self.admin,
+                acting_user=self.admin_user,
+                report_id=report.pk,
+                line_id=line.pk,
+                body=body,
             )
 
     def reviewer_comment(self, report, line, at, body):
         with _clock_at(at):
             services.line_comment_add(
-                tenant=self.reviewer, acting_user=self.reviewer_user, report_id=report.pk, line_id=line.pk, body=body
+                tenant=self.reviewer,
+                acting_user=self.reviewer_user,
+                report_id=report.pk,
+                line_id=line.pk,
+                body=body,
             )
 
     def set_billable(self, report, line, at, units):
         current = UsageReportLine.objects.for_tenant(self.msp).get(pk=line.pk)
         with _clock_at(at):
             services.usage_report_line_update(
-                tenant=self.admin, acting_user=self.admin_user, report_id=report.pk, line_id=line.pk,
-                billable_units=units, version=current.version,
+                tenant=self.admin,
+                acting_user=self.admin_user,
+                report_id=report.pk,
+                line_id=line.pk,
+                billable_units=units,
+                version=current.version,
             )
 
     def submit(self, report, at, rng):
-        po_number = f"{self.account.po_prefix}-{report.cycle:%Y%m}-{rng.randint(100, 999)}" if self.account.po_prefix else ""
-        note = rng.choice(("", "", "Checked against our PSA billing run.", "Discrepancies explained line by line."))
+        po_number = (
+            f"{self.account.po_prefix}-{report.cycle:%Y%m}-{rng.randint(100, 999)}"
+            if self.account.po_prefix
+            else ""
+        )
+        note = rng.choice(
+            ("", "", "Checked against our PSA billing run.", "Discrepancies explained line by line.")
+        )
         with _clock_at(at):
             services.usage_report_submit(
-                tenant=self.admin, acting_user=self.admin_user, report_id=report.pk, po_number=po_number, note=note
+                tenant=self.admin,
+                acting_user=self.admin_user,
+                report_id=report.pk,
+                po_number=po_number,
+                note=note,
             )
 
     def reject(self, report, at, reason, lines):
         with _clock_at(at):
             services.usage_report_reject(
-                tenant=self.reviewer, acting_user=self.reviewer_user, report_id=report.pk,
-                reason=reason, line_ids=[line.pk for line in lines],
+                tenant=self.reviewer,
+                acting_user=self.reviewer_user,
+                report_id=report.pk,
+                reason=reason,
+                line_ids=[line.pk for line in lines],
             )
 
     def approve(self, report, at):
         with _clock_at(at):
-            services.usage_report_approve(tenant=self.reviewer, acting_user=self.reviewer_user, report_id=report.pk)
+            services.usage_report_approve(
+                tenant=self.reviewer, acting_user=self.reviewer_user, report_id=report.pk
+            )
 
     # --- helpers of the stories -------------------------------------------------------------
 
@@ -215,7 +261,9 @@ class _Storyteller:
         review_day = t0 + dt.timedelta(days=6, hours=rng.randint(1, 6))
         if explained and rng.random() < 0.6:
             line = rng.choice(explained)
-            acknowledgement = rng.choice(ACKNOWLEDGEMENTS).format(used=line.billable_units, units=_units(line))
+            acknowledgement = rng.choice(ACKNOWLEDGEMENTS).format(
+                used=line.billable_units, units=_units(line)
+            )
             self.reviewer_comment(report, line, review_day, acknowledgement)
         self.approve(report, review_day + dt.timedelta(minutes=20))
 
@@ -223,16 +271,24 @@ class _Storyteller:
         """Explained, submitted, then rejected over the one line explained too briefly."""
         lines = self.lines(report)
         weak = self.weak_line(lines)
-        self.msp_comment(report, weak, t0 + dt.timedelta(days=1, hours=2), rng.choice(WEAK_EXPLANATIONS).format(ref=_ref(rng)))
+        self.msp_comment(
+            report,
+            weak,
+            t0 + dt.timedelta(days=1, hours=2),
+            rng.choice(WEAK_EXPLANATIONS).format(ref=_ref(rng)),
+        )
         self.explain_all(report, lines, t0 + dt.timedelta(days=1, hours=5), rng, skip=(weak,))
         self.submit(report, t0 + dt.timedelta(days=4, hours=rng.randint(1, 8)), rng)
         self.reviewer_comment(
-            report, weak, reject_at - dt.timedelta(minutes=15),
+            report,
+            weak,
+            reject_at - dt.timedelta(minutes=15),
             f"The vendor's usage file shows {weak.provided_units} {_units(weak)} provided all month. Which ones were not "
             "used, and since when?",
         )
         self.reject(
-            report, reject_at,
+            report,
+            reject_at,
             f"{weak.product_name}: {weak.provided_units - weak.billable_units} {_units(weak)} below the provided units "
             f"without a real explanation. Declare the {weak.provided_units} provided {_units(weak)} or explain the "
             "difference (who left, when the licences were released).",
@@ -243,7 +299,9 @@ class _Storyteller:
     def _fix_and_resubmit(self, report, weak, fix_at, resubmit_at, rng):
         self.set_billable(report, weak, fix_at, weak.provided_units)
         self.msp_comment(
-            report, weak, fix_at + dt.timedelta(minutes=5),
+            report,
+            weak,
+            fix_at + dt.timedelta(minutes=5),
             f"Corrected to the {weak.provided_units} provided {_units(weak)}: the leavers' licences were only released "
             "after the cycle ended.",
         )
@@ -251,7 +309,9 @@ class _Storyteller:
 
     def approved_after_rejection(self, report, t0, rng):
         weak = self._rejected_once(report, t0, rng, reject_at=t0 + dt.timedelta(days=6, hours=3))
-        self._fix_and_resubmit(report, weak, t0 + dt.timedelta(days=7, hours=2), t0 + dt.timedelta(days=8, hours=1), rng)
+        self._fix_and_resubmit(
+            report, weak, t0 + dt.timedelta(days=7, hours=2), t0 + dt.timedelta(days=8, hours=1), rng
+        )
         self.approve(report, t0 + dt.timedelta(days=9, hours=4))
 
     def resubmitted_under_review(self, report, t0, rng):
@@ -259,10 +319,14 @@ class _Storyteller:
         other = next((line for line in self.lines(report) if line.is_discrepant and line.pk != weak.pk), None)
         if other is not None:
             self.msp_comment(
-                report, other, self.now - dt.timedelta(days=3, hours=2),
+                report,
+                other,
+                self.now - dt.timedelta(days=3, hours=2),
                 "Added detail: the cancellation confirmation is attached to ticket " + _ref(rng) + ".",
             )
-        self._fix_and_resubmit(report, weak, self.now - dt.timedelta(days=3), self.now - dt.timedelta(days=2), rng)
+        self._fix_and_resubmit(
+            report, weak, self.now - dt.timedelta(days=3), self.now - dt.timedelta(days=2), rng
+        )
 
     def under_review(self, report, t0, rng):
         lines = self.lines(report)
@@ -277,12 +341,15 @@ class _Storyteller:
         at_fault = explained[:2]
         for line in at_fault:
             self.reviewer_comment(
-                report, line, reject_at - dt.timedelta(minutes=30),
+                report,
+                line,
+                reject_at - dt.timedelta(minutes=30),
                 f"The vendor's file shows {line.provided_units} {_units(line)} provided all month; please check.",
             )
         names = ", ".join(line.product_name for line in at_fault)
         self.reject(
-            report, reject_at,
+            report,
+            reject_at,
             f"The vendor's usage file does not support the lower figures of {names}. Correct the billable units or "
             "explain each difference with the date the licences were released.",
             at_fault,
@@ -325,7 +392,9 @@ def _explanation(line: UsageReportLine, cycle: dt.date, rng: random.Random) -> s
     )
 
 
-def _line_specs(account: DemoAccount, months_back: int, rng: random.Random, discrepancies: int) -> list[LineSpec]:
+def _line_specs(
+    account: DemoAccount, months_back: int, rng: random.Random, discrepancies: int
+) -> list[LineSpec]:
     """The cycle's lines: provided units follow each product's trend with a little noise; the
     used units equal them except on ``discrepancies`` products, where a few seats were unused."""
     with_usage = [index for index, product in enumerate(account.products) if product.reports_usage]
@@ -333,7 +402,9 @@ def _line_specs(account: DemoAccount, months_back: int, rng: random.Random, disc
     specs = []
     for index, product in enumerate(account.products):
         noise = rng.uniform(-0.04, 0.04) if product.unit_type == "GB" else rng.uniform(-0.015, 0.015)
-        provided = max(1, round(product.base_units * (1 + product.monthly_growth) ** (12 - months_back) * (1 + noise)))
+        provided = max(
+            1, round(product.base_units * (1 + product.monthly_growth) ** (12 - months_back) * (1 + noise))
+        )
         used = None
         if product.reports_usage:
             # at least 2 units short, so that every explanation speaks of a plural
@@ -377,10 +448,9 @@ def _settle_old_notifications(first_new_pk: int, now: dt.datetime) -> None:
     """Notifications about the past are shown as read and already e-mailed; only the last
     week's stay unread (and are e-mailed by the worker)."""
     with scopes_disabled():
-        old = Notification.objects.filter(pk__gt=first_new_pk, created_at__lt=now - RECENT_NOTIFICATIONS)
-        for notification in old.only("pk", "created_at"):
-            seen = notification.created_at + dt.timedelta(hours=2)
-            Notification.objects.filter(pk=notification.pk).update(read_at=seen, emailed_at=notification.created_at)
+        Notification.objects.filter(pk__gt=first_new_pk, created_at__lt=now - RECENT_NOTIFICATIONS).update(
+            read_at=F("created_at") + dt.timedelta(hours=2), emailed_at=F("created_at")
+        )
 
 
 @transaction.atomic
@@ -400,11 +470,16 @@ def reports_demo_load() -> dict[str, int]:
             cycle = _months_back(today, months_back)
             story = account.stories.get(months_back, "approved")
             rng = random.Random(f"{account.slug}-{cycle:%Y-%m}")
-            discrepancies = 4 if story == "preparation" else rng.choice((1, 2, 2, 3)) if story == "approved" else 3
+            discrepancies = (
+                4 if story == "preparation" else rng.choice((1, 2, 2, 3)) if story == "approved" else 3
+            )
             opened_at = _opened_at(cycle, months_back, now)
             with _clock_at(opened_at):
                 report, created = services.usage_report_open(
-                    msp=msp, cycle=cycle, lines=_line_specs(account, months_back, rng, discrepancies), opened_at=opened_at
+                    msp=msp,
+                    cycle=cycle,
+                    lines=_line_specs(account, months_back, rng, discrepancies),
+                    opened_at=opened_at,
                 )
             if created:
                 tell: Callable = getattr(teller, story)
