@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views import View
@@ -24,6 +25,14 @@ from .filters import UsageReportFilter, msp_choices
 from .forms import CommentForm, RejectForm, SubmitForm
 
 REPORTS_PER_PAGE = 25
+
+
+def line_base_url(org_slug: str, report_id: int) -> str:
+    """``/o/<org>/reports/<id>/lines/``: line URLs are this plus ``<line id>/``, built once per
+    page rather than reversed for each of hundreds of lines."""
+    return reverse(
+        "reports:line-update", kwargs={"org_slug": org_slug, "report_id": report_id, "line_id": 0}
+    )[:-2]
 
 
 class ReportAccessMixin(TenantViewMixin):
@@ -142,6 +151,7 @@ class ReportDetailView(ReportAccessMixin, TemplateView):
             submit_form=SubmitForm(initial={"po_number": report.po_number, "note": report.note}),
             reject_form=RejectForm(lines=page.lines),
             comment_form=CommentForm(),
+            line_base=line_base_url(self.tenant.organisation.slug, report.pk),
             **extra,
         )
 
@@ -228,6 +238,7 @@ class LineUpdateView(ReportAccessMixin, View):
                 "error": error,
                 "attempted": value,
                 "tenant": self.tenant,
+                "line_base": line_base_url(self.tenant.organisation.slug, report.pk),
             },
             status=status,
         )
@@ -274,6 +285,12 @@ class DraftSaveView(ReportAccessMixin, View):
 
 
 class CommentAddView(ReportAccessMixin, View):
+    """A line's comment thread: GET shows it (loaded when the row is opened), POST adds one."""
+
+    def get(self, request, *args, **kwargs):
+        self.check_read()
+        return self.thread(status=200)
+
     def post(self, request, *args, **kwargs):
         if not (self.tenant.can(Perm.EDIT_REPORTS) or self.tenant.can(Perm.REVIEW_REPORTS)):
             raise PermissionDenied
@@ -298,25 +315,26 @@ class CommentAddView(ReportAccessMixin, View):
             return redirect(
                 "reports:report-detail", org_slug=self.tenant.organisation.slug, report_id=kwargs["report_id"]
             )
-        report = self.get_report()
+        return self.thread(status=422 if error else 200, comment_error=error, with_row=True)
+
+    def thread(self, *, status: int, comment_error: str | None = None, with_row: bool = False):
+        """The open thread (and, after a new comment, the line row and summary out of band)."""
+        report = self.report
         page = selectors.report_page(tenant=self.tenant, report=report)
-        row = next((r for r in page.rows if r.line.pk == kwargs["line_id"]), None)
+        row = next((r for r in page.rows if r.line.pk == self.kwargs["line_id"]), None)
         if row is None:
             raise Http404
-        return render(
-            request,
-            "reports/_comment_response.html",
-            {
-                "report": report,
-                "page": page,
-                "row": row,
-                "comment_error": error,
-                "comment_form": CommentForm() if not error else form,
-                "tenant": self.tenant,
-                "open": True,
-            },
-            status=422 if error else 200,
-        )
+        template = "reports/_comment_response.html" if with_row else "reports/_line_comments.html"
+        context = {
+            "report": report,
+            "page": page,
+            "row": row,
+            "comment_error": comment_error,
+            "tenant": self.tenant,
+            "open": True,
+            "line_base": line_base_url(self.tenant.organisation.slug, report.pk),
+        }
+        return render(self.request, template, context, status=status)
 
 
 class TransitionView(ReportAccessMixin, View):

@@ -1,6 +1,7 @@
 """Template context shared by every page: the current tenant, the switcher and the navigation."""
 
 from django.conf import settings
+from django.templatetags.static import static
 
 from msp_portal.notifications.selectors import notification_unread_count
 
@@ -11,7 +12,8 @@ from .selectors import user_membership_list
 def tenancy(request):
     tenant = getattr(request, "tenant", None)
     user = getattr(request, "user", None)
-    context = {"portal_name": settings.PORTAL_NAME, "tenant": tenant}
+    # Resolved once here: pages with hundreds of icons would otherwise resolve it per icon.
+    context = {"portal_name": settings.PORTAL_NAME, "tenant": tenant, "icons_url": static("img/icons.svg")}
     if user is not None and user.is_authenticated:
         context["user_memberships"] = user_membership_list(user=user)
     if tenant is not None:
