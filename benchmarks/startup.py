@@ -109,9 +109,7 @@ def start_once(
         try:
             while not answers_200(url):
                 if process.poll() is not None:
-                    raise SystemExit(
-                        f"{label}: make run exited ({process.returncode}); see {log_path}"
-                    )
+                    raise SystemExit(f"{label}: make run exited ({process.returncode}); see {log_path}")
                 if time.monotonic() - started > timeout:
                     raise SystemExit(f"{label}: no answer within {timeout:.0f} s; see {log_path}")
                 time.sleep(0.1)
@@ -126,9 +124,7 @@ def start_once(
             process.wait(60)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
-            raise SystemExit(
-                f"{label}: make run did not stop within 60 s; see {log_path}"
-            ) from None
+            raise SystemExit(f"{label}: make run did not stop within 60 s; see {log_path}") from None
         stopped = time.monotonic() - stop_started
     return ready, stopped, log_path
 

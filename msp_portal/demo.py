@@ -84,9 +84,7 @@ def demo_logins() -> list[tuple[str, str]]:
         if user.is_superuser:
             rows.append((user.email, "platform operator (Django admin at /admin/)"))
         else:
-            rows.append(
-                (user.email, ", ".join(f"{role} @ {slug}" for slug, role in user.memberships))
-            )
+            rows.append((user.email, ", ".join(f"{role} @ {slug}" for slug, role in user.memberships)))
     return rows
 
 

@@ -3,6 +3,7 @@
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils import timezone
 from django_scopes import scope
 
 from .resolve import resolve_tenant
@@ -25,7 +26,12 @@ class TenantViewMixin:
         self.tenant = request.tenant = resolve_tenant(user=request.user, org_slug=kwargs["org_slug"])
         if self.required_kind and self.tenant.organisation.kind != self.required_kind:
             raise Http404
-        with scope(organisation=self.tenant.organisation.pk):
+        # Times on pages read in the organisation's own time zone (a deadline at Paris midnight
+        # shows as midnight to a Paris MSP).
+        with (
+            scope(organisation=self.tenant.organisation.pk),
+            timezone.override(self.tenant.organisation.timezone),
+        ):
             # Objects named in the URL first: another organisation's id is a 404 whatever the
             # method or the role, before any 403 or 405 could hint that it exists.
             self.load_objects()

@@ -136,3 +136,11 @@ def test_unread_notifications_are_counted_in_the_navigation(world, login, open_r
     open_report(world.a.msp)
     html = login(world.a.users["msp_admin"]).get(f"/o/{world.a.msp.slug}/").content.decode()
     assert 'class="badge badge-danger nav-badge">1<' in html
+
+
+def test_deadline_reads_in_the_msps_own_time_zone(world, login, open_report):
+    world.a.msp.timezone = "Europe/Paris"
+    world.a.msp.save()
+    report = open_report(world.a.msp)
+    html = login(world.a.users["msp_admin"]).get(page(world.a.msp, f"{report.pk}/")).content.decode()
+    assert "midnight" in html and "Europe/Paris" in html
