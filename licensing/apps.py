@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class LicensingConfig(AppConfig):
     name = "licensing"
     verbose_name = _("Licensing")
+
+    def ready(self):
+        from .notifications import register_texts
+
+        register_texts()

@@ -1,0 +1,285 @@
+"""Reads of licensing: catalog, cost centers, licenses, subscription status with peaks and
+true-up, and the seam that gives usage reports their provided units (SPEC §3.6)."""
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from msp_portal.money import round_money
+from msp_portal.tenancy.models import Organisation
+
+from .choices import BillingType
+from .models import AssignmentEvent, CostCenter, License, LicensingSettings, Product, Subscription
+from .peaks import Peak
+
+# --- catalog and cost centers -----------------------------------------------------------------
+
+
+def catalog_for(*, organisation: Organisation) -> QuerySet:
+    """The catalog an organisation sees: its own (distributor) or its distributor's (MSP)."""
+    owner = organisation if organisation.is_distributor else organisation.distributor
+    return Product.objects.for_tenant(owner).order_by("publisher", "name", "sku_code")
+
+
+def cost_center_list(*, organisation: Organisation) -> QuerySet:
+    return (
+        CostCenter.objects.for_tenant(organisation)
+        .select_related("parent")
+        .annotate(license_count=Count("licenses"))
+        .order_by("code")
+    )
+
+
+def licensing_settings(*, organisation: Organisation) -> LicensingSettings:
+    return LicensingSettings.objects.for_tenant(organisation).first() or LicensingSettings(
+        organisation=organisation
+    )
+
+
+# --- licenses ---------------------------------------------------------------------------------
+
+
+def license_list(*, organisation: Organisation) -> QuerySet:
+    """Every license of the MSP with what the list shows (filter with LicenseFilter)."""
+    return (
+        License.objects.for_tenant(organisation)
+        .select_related("subscription__product", "cost_center")
+        .order_by("subscription__product__name", "assigned_at", "pk")
+    )
+
+
+# --- peaks (SQL) ------------------------------------------------------------------------------
+
+_PEAK_SQL = """
+WITH ev AS (
+    SELECT subscription_id, at, id,
+           SUM(assigned_delta) OVER (PARTITION BY subscription_id ORDER BY at, id) AS running
+      FROM licensing_assignmentevent
+     WHERE organisation_id = %(org)s AND subscription_id = ANY(%(subs)s) AND at < %(end)s
+),
+carry AS (
+    SELECT DISTINCT ON (subscription_id) subscription_id, running
+      FROM ev WHERE at < %(start)s
+     ORDER BY subscription_id, at DESC, id DESC
+),
+win AS (
+    SELECT subscription_id, MAX(running) AS peak FROM ev WHERE at >= %(start)s GROUP BY subscription_id
+),
+reached AS (
+    SELECT ev.subscription_id, MIN(ev.at) AS first_at
+      FROM ev JOIN win USING (subscription_id)
+     WHERE ev.at >= %(start)s AND ev.running = win.peak
+     GROUP BY ev.subscription_id
+)
+SELECT s.id,
+       GREATEST(COALESCE(carry.running, 0), COALESCE(win.peak, 0)) AS units,
+       CASE WHEN COALESCE(carry.running, 0) >= COALESCE(win.peak, 0)
+            THEN CASE WHEN COALESCE(carry.running, 0) > 0 THEN %(start)s END
+            ELSE reached.first_at END AS first_reached
+  FROM unnest(%(subs)s::bigint[]) AS s(id)
+  LEFT JOIN carry ON carry.subscription_id = s.id
+  LEFT JOIN win ON win.subscription_id = s.id
+  LEFT JOIN reached ON reached.subscription_id = s.id
+"""
+
+
+def peaks(
+    *,
+    organisation: Organisation,
+    subscription_ids: list[int],
+    start: dt.datetime,
+    end: dt.datetime | None = None,
+) -> dict[int, Peak]:
+    """The peak of assigned licenses of each subscription over [start, end), in one query
+    (window functions over the append-only history; see licensing.peaks for the rule)."""
+    if not subscription_ids:
+        return {}
+    end = end or timezone.now() + dt.timedelta(seconds=1)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _PEAK_SQL, {"org": organisation.pk, "subs": list(subscription_ids), "start": start, "end": end}
+        )
+        return {row[0]: Peak(units=int(row[1]), first_reached=row[2]) for row in cursor.fetchall()}
+
+
+# --- subscription status ----------------------------------------------------------------------
+
+
+def next_anniversary(term_start: dt.date, today: dt.date) -> dt.date:
+    """The next yearly true-up date of a term (29 February falls on 28 February off leap years)."""
+    year = today.year
+    while True:
+        try:
+            candidate = term_start.replace(year=year)
+        except ValueError:
+            candidate = dt.date(year, 2, 28)
+        if candidate > today:
+            return candidate
+        year += 1
+
+
+@dataclass(frozen=True)
+class SubscriptionStatus:
+    subscription: Subscription
+    owned: int
+    assigned: int
+    free: int
+    excess: int  # assigned beyond owned (over-allocation)
+    percent: int  # assigned as a share of owned (100 when nothing is owned but something assigned)
+    near_capacity: bool
+    can_be_removed: int  # unassigned owned licenses
+    peak_year: Peak
+    peak_term: Peak
+    true_up_units: int
+    true_up_amount: Decimal
+    true_up_date: dt.date
+
+    @property
+    def product(self) -> Product:
+        return self.subscription.product
+
+
+def subscription_statuses(
+    *, organisation: Organisation, now: dt.datetime | None = None
+) -> list[SubscriptionStatus]:
+    """Every subscription of the MSP with counts, peaks (past year and full term) and the
+    expected true-up, in a fixed number of queries."""
+    now = now or timezone.now()
+    subscriptions = list(
+        Subscription.objects.for_tenant(organisation)
+        .select_related("product")
+        .annotate(
+            owned=Count("licenses", filter=Q(licenses__is_overage=False)),
+            assigned=Count("licenses", filter=Q(licenses__assigned_at__isnull=False)),
+            free_owned=Count(
+                "licenses", filter=Q(licenses__is_overage=False, licenses__assigned_at__isnull=True)
+            ),
+        )
+        .order_by("product__publisher", "product__name")
+    )
+    ids = [s.pk for s in subscriptions]
+    until = now + dt.timedelta(seconds=1)
+    year_peaks = peaks(
+        organisation=organisation, subscription_ids=ids, start=now - dt.timedelta(days=365), end=until
+    )
+    term_peaks = _term_peaks(organisation, subscriptions, until)
+    settings = licensing_settings(organisation=organisation)
+    statuses = []
+    for sub in subscriptions:
+        year_peak = year_peaks.get(sub.pk, Peak(0, None))
+        # The true-up bills the highest count of the past year beyond what is owned, even if the
+        # excess was removed since (only programs that allow over-allocation have one).
+        true_up_units = max(year_peak.units - sub.owned, 0) if sub.product.allows_overallocation else 0
+        excess = max(sub.assigned - sub.owned, 0)
+        percent = round(sub.assigned * 100 / sub.owned) if sub.owned else (100 if sub.assigned else 0)
+        statuses.append(
+            SubscriptionStatus(
+                subscription=sub,
+                owned=sub.owned,
+                assigned=sub.assigned,
+                free=sub.free_owned,
+                excess=excess,
+                percent=percent,
+                near_capacity=excess == 0 and sub.owned > 0 and percent >= settings.near_capacity_percent,
+                can_be_removed=sub.free_owned,
+                peak_year=year_peak,
+                peak_term=term_peaks.get(sub.pk, Peak(0, None)),
+                true_up_units=true_up_units,
+                true_up_amount=round_money(true_up_units * sub.product.unit_price),
+                true_up_date=next_anniversary(sub.term_start, now.date()),
+            )
+        )
+    return statuses
+
+
+def _term_peaks(
+    organisation: Organisation, subscriptions: list[Subscription], until: dt.datetime
+) -> dict[int, Peak]:
+    """Full-term peaks: subscriptions are grouped by term start so each group is one query."""
+    by_start: dict[dt.date, list[int]] = {}
+    for sub in subscriptions:
+        by_start.setdefault(sub.term_start, []).append(sub.pk)
+    found: dict[int, Peak] = {}
+    for term_start, ids in by_start.items():
+        start = dt.datetime.combine(term_start, dt.time.min, tzinfo=dt.UTC)
+        found.update(peaks(organisation=organisation, subscription_ids=ids, start=start, end=until))
+    return found
+
+
+def overallocation_count(statuses: list[SubscriptionStatus]) -> int:
+    """Over-allocated licenses across all subscription types (the overview figure)."""
+    return sum(status.excess for status in statuses)
+
+
+def assignment_history(*, organisation: Organisation, subscription: Subscription) -> QuerySet:
+    return (
+        AssignmentEvent.objects.for_tenant(organisation)
+        .filter(subscription=subscription)
+        .order_by("at", "pk")
+    )
+
+
+def new_maximum_rows(
+    *, organisation: Organisation, subscription: Subscription
+) -> list[tuple[dt.datetime, int, int]]:
+    """(moment, assigned, owned that day) for each event that set a new maximum of assigned
+    licenses over the subscription's whole history (the CSV export)."""
+    rows, running, best = [], 0, 0
+    for event in assignment_history(organisation=organisation, subscription=subscription).only(
+        "at", "assigned_delta", "owned_after"
+    ):
+        running += event.assigned_delta
+        if running > best:
+            best = running
+            rows.append((event.at, running, event.owned_after))
+    return rows
+
+
+# --- the seam to usage reports ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProvidedUnits:
+    product: Product
+    provided: int
+    used: int | None
+
+
+def cycle_bounds(msp: Organisation, cycle: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The cycle (a calendar month) as moments, from the MSP's local midnight to the next."""
+    zone = zoneinfo.ZoneInfo(msp.timezone)
+    first = cycle.replace(day=1)
+    following = (first + dt.timedelta(days=32)).replace(day=1)
+    return (
+        dt.datetime.combine(first, dt.time.min, tzinfo=zone).astimezone(dt.UTC),
+        dt.datetime.combine(following, dt.time.min, tzinfo=zone).astimezone(dt.UTC),
+    )
+
+
+def provided_units_for_cycle(*, msp: Organisation, cycle: dt.date) -> list[ProvidedUnits]:
+    """Provided units per product for the MSP's report of ``cycle`` (SPEC §3.6): for a
+    license-based product the peak of licenses assigned during the cycle; a usage-based product
+    counts the imported daily-rated quantities of the cycle (filled by billing imports: none yet,
+    so 0). Used units are not known from licensing (None)."""
+    start, end = cycle_bounds(msp, cycle)
+    subscriptions = list(
+        Subscription.objects.for_tenant(msp)
+        .select_related("product")
+        .filter(created_at__lt=end)
+        .order_by("pk")
+    )
+    found = peaks(organisation=msp, subscription_ids=[s.pk for s in subscriptions], start=start, end=end)
+    rows = []
+    for sub in subscriptions:
+        if sub.product.billing_type == BillingType.LICENSE:
+            rows.append(
+                ProvidedUnits(product=sub.product, provided=found.get(sub.pk, Peak(0, None)).units, used=None)
+            )
+        else:
+            rows.append(ProvidedUnits(product=sub.product, provided=0, used=None))
+    return rows
