@@ -522,3 +522,78 @@ def product_save(*, tenant: TenantContext, product_id: int | None = None, **fiel
     product.full_clean(exclude=["organisation"])
     product.save()
     return product
+
+
+@dataclass
+class BulkAssignResult:
+    applied: int
+    errors: list  # of licensing.bulk.RowError; nothing was applied when not empty
+
+
+@transaction.atomic
+def licenses_bulk_assign(*, tenant: TenantContext, acting_user: User, raw: bytes) -> BulkAssignResult:
+    """Assign licenses from a CSV file, all rows or none: every row is checked (format, SKU,
+    cost center, free licenses left where the program forbids over-allocation) and the first
+    problem of the file stops it, with a report of each failing row."""
+    from .bulk import RowError, parse_assignment_csv
+
+    _require(tenant, Perm.MANAGE_LICENSING)
+    organisation = tenant.organisation
+    rows, errors = parse_assignment_csv(raw)
+    subscriptions = {
+        sub.product.sku_code.lower(): sub
+        for sub in Subscription.objects.for_tenant(organisation).select_related("product").order_by("pk")
+    }
+    cost_centers = {cc.code.lower(): cc for cc in CostCenter.objects.for_tenant(organisation)}
+    wanted: dict[int, int] = {}
+    for row in rows:
+        sub = subscriptions.get(row.sku.lower())
+        if row.sku and sub is None:
+            errors.append(
+                RowError(
+                    row.line, "sku", _("No subscription of yours has the SKU %(sku)s.") % {"sku": row.sku}
+                )
+            )
+        if row.cost_center and row.cost_center.lower() not in cost_centers:
+            errors.append(
+                RowError(
+                    row.line,
+                    "cost_center",
+                    _("No cost center has the code %(code)s.") % {"code": row.cost_center},
+                )
+            )
+        if sub is not None:
+            wanted[sub.pk] = wanted.get(sub.pk, 0) + 1
+    locked = {pk: _lock_subscription(organisation, pk) for pk in sorted(wanted)}
+    for pk, count in wanted.items():
+        sub = locked[pk]
+        free = (
+            License.objects.for_tenant(organisation)
+            .filter(subscription=sub, is_overage=False, assigned_at__isnull=True)
+            .count()
+        )
+        if count > free and not sub.product.allows_overallocation:
+            over_rows = [row.line for row in rows if row.sku.lower() == sub.product.sku_code.lower()][free:]
+            for line in over_rows:
+                errors.append(
+                    RowError(
+                        line,
+                        "sku",
+                        _(
+                            "No free license of %(product)s is left for this row (%(free)s free), and its program forbids over-allocation."
+                        )
+                        % {"product": sub.product.name, "free": free},
+                    )
+                )
+    if errors:
+        transaction.set_rollback(True)
+        return BulkAssignResult(applied=0, errors=sorted(errors, key=lambda e: (e.line, e.column)))
+    for row in rows:
+        sub = locked[subscriptions[row.sku.lower()].pk]
+        _assign_locked(
+            sub,
+            assignee=Assignee(row.name, row.email, row.extension).cleaned(),
+            actor=acting_user,
+            cost_center=cost_centers.get(row.cost_center.lower()) if row.cost_center else None,
+        )
+    return BulkAssignResult(applied=len(rows), errors=[])

@@ -20,6 +20,7 @@ api_v1 = [
     path("me/", tenancy_api.MeView.as_view(), name="api-me"),
     path("orgs/<slug:org_slug>/", include("msp_portal.tenancy.api.urls")),
     path("orgs/<slug:org_slug>/usage-reports/", include("reports.api.urls")),
+    path("orgs/<slug:org_slug>/", include("licensing.api.urls")),
 ]
 
 urlpatterns = [
@@ -34,6 +35,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("o/<slug:org_slug>/", include("msp_portal.tenancy.urls")),
     path("o/<slug:org_slug>/reports/", include("reports.urls")),
+    path("o/<slug:org_slug>/licensing/", include("licensing.urls_licenses")),
+    path("o/<slug:org_slug>/shop/", include("licensing.urls_purchase")),
     path("o/<slug:org_slug>/notifications/", include("msp_portal.notifications.urls")),
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),

@@ -1,0 +1,85 @@
+"""Bulk assignment from a CSV file: parsing and checking every row before anything is applied
+(pure: no ORM; licensing.services applies a file whose rows all passed)."""
+
+import csv
+import io
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils.translation import gettext as _
+
+REQUIRED_COLUMNS = ("sku",)
+KNOWN_COLUMNS = ("sku", "name", "email", "extension", "cost_center")
+MAX_ROWS = 5000
+MAX_BYTES = 2 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class BulkRow:
+    line: int  # line number in the file (the header is line 1)
+    sku: str
+    name: str
+    email: str
+    extension: str
+    cost_center: str
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    column: str
+    message: str
+
+
+def parse_assignment_csv(raw: bytes) -> tuple[list[BulkRow], list[RowError]]:
+    """Rows of ``sku,name,email,extension,cost_center`` (header required; the order of columns
+    is free; at least one of name, email, extension per row). Returns the rows and every
+    problem found, each with its line and column."""
+    if len(raw) > MAX_BYTES:
+        return [], [RowError(0, "", _("The file is larger than 2 MB: split it."))]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return [], [RowError(0, "", _("The file is not UTF-8 text. Save it as CSV UTF-8 and try again."))]
+    reader = csv.DictReader(io.StringIO(text))
+    header = [(column or "").strip().lower() for column in (reader.fieldnames or [])]
+    missing = [column for column in REQUIRED_COLUMNS if column not in header]
+    if missing:
+        return [], [
+            RowError(
+                1,
+                ", ".join(missing),
+                _("The header must name the columns: %(columns)s.") % {"columns": ", ".join(KNOWN_COLUMNS)},
+            )
+        ]
+    reader.fieldnames = header
+    rows, errors = [], []
+    for index, record in enumerate(reader, start=2):
+        if index - 1 > MAX_ROWS:
+            errors.append(RowError(index, "", _("At most %(max)s rows per file.") % {"max": MAX_ROWS}))
+            break
+        values = {column: (record.get(column) or "").strip() for column in KNOWN_COLUMNS}
+        if not any(values.values()):
+            continue  # a blank line
+        if not values["sku"]:
+            errors.append(RowError(index, "sku", _("Give the SKU of the license to assign.")))
+        if not (values["name"] or values["email"] or values["extension"]):
+            errors.append(RowError(index, "name", _("Give a name, an e-mail address or an extension.")))
+        if values["email"]:
+            try:
+                validate_email(values["email"])
+            except ValidationError:
+                errors.append(
+                    RowError(
+                        index, "email", _("%(email)s is not an e-mail address.") % {"email": values["email"]}
+                    )
+                )
+        if len(values["name"]) > 200:
+            errors.append(RowError(index, "name", _("At most 200 characters.")))
+        if len(values["extension"]) > 20:
+            errors.append(RowError(index, "extension", _("At most 20 characters.")))
+        rows.append(BulkRow(line=index, **{**values, "email": values["email"].lower()}))
+    if not rows and not errors:
+        errors.append(RowError(0, "", _("The file has no rows to assign.")))
+    return rows, errors
