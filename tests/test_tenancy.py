@@ -50,10 +50,23 @@ def _line_id(org):
         return _report(org).lines.values_list("pk", flat=True).first()
 
 
+def _licensing(org):
+    """A product of the distributor's catalog, and for an MSP a cost center, a subscription
+    with an assigned license and a purchase (made through the services)."""
+    from licensing.demo_fixtures import licensing_objects
+
+    return licensing_objects(org)
+
+
 ID_OF = {
     "membership_id": _membership_id,
     "report_id": lambda org: _report(org).pk,
     "line_id": _line_id,
+    "product_id": lambda org: _licensing(org)["product"].pk,
+    "cost_center_id": lambda org: _licensing(org)["cost_center"].pk,
+    "subscription_id": lambda org: _licensing(org)["subscription"].pk,
+    "license_id": lambda org: _licensing(org)["license"].pk,
+    "purchase_id": lambda org: _licensing(org)["purchase"].pk,
 }
 
 
