@@ -7,6 +7,7 @@ class LicensingConfig(AppConfig):
     verbose_name = _("Licensing")
 
     def ready(self):
+        from . import dashboard  # noqa: F401  (registers the dashboard panel)
         from .notifications import register_texts
 
         register_texts()

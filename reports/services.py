@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from licensing.selectors import provided_units_for_cycle
 from msp_portal.exceptions import Conflict, DomainError, Forbidden
 from msp_portal.notifications.services import notify
 from msp_portal.tenancy.choices import Perm, Role
@@ -121,6 +122,29 @@ def usage_report_open(
         url=_report_url(report, msp),
     )
     return report, True
+
+
+def usage_report_open_from_licensing(*, msp: Organisation, cycle: dt.date) -> tuple[UsageReport, bool]:
+    """Open the MSP's report of ``cycle`` with its provided units from licensing (SPEC §3.6):
+    one line per product the MSP holds, the peak assigned in the cycle (license-based) or the
+    imported quantities (usage-based). Idempotent like usage_report_open."""
+    rows = provided_units_for_cycle(msp=msp, cycle=cycle)
+    return usage_report_open(
+        msp=msp,
+        cycle=cycle,
+        lines=[
+            LineSpec(
+                product_code=row.product.product_code,
+                sku_code=row.product.sku_code,
+                product_name=row.product.name,
+                unit_type=row.product.unit_type,
+                unit_price=row.product.unit_price,
+                provided_units=row.provided,
+                used_units=row.used,
+            )
+            for row in rows
+        ],
+    )
 
 
 def _parse_units(value) -> int:

@@ -1,0 +1,36 @@
+"""Usage reports take their provided units from licensing (SPEC §3.6)."""
+
+import datetime as dt
+import zoneinfo
+
+from django.utils import timezone
+
+from licensing.demo_fixtures import licensing_objects
+from licensing.models import AssignmentEvent
+from reports.models import UsageReportLine
+from reports.services import usage_report_open_from_licensing
+
+
+def test_report_lines_take_the_peak_assigned_during_the_cycle(world):
+    objects = licensing_objects(world.a.msp)  # 2 owned, 1 assigned just now
+    subscription = objects["subscription"]
+    moment = timezone.now()
+    # Within the same moment's month: 3 more assigned (count 4), then 2 unassigned: peak stays 4.
+    for offset, delta in ((1, 1), (2, 1), (3, 1), (4, -1), (5, -1)):
+        AssignmentEvent.objects.create(
+            organisation=world.a.msp,
+            subscription=subscription,
+            kind="assigned" if delta > 0 else "unassigned",
+            assigned_delta=delta,
+            owned_after=2,
+            at=moment + dt.timedelta(microseconds=offset),
+        )
+    cycle = moment.astimezone(zoneinfo.ZoneInfo(world.a.msp.timezone)).date().replace(day=1)
+    report, created = usage_report_open_from_licensing(msp=world.a.msp, cycle=cycle)
+    assert created
+    line = UsageReportLine.objects.for_tenant(world.a.msp).get(report=report)
+    assert (line.product_code, line.sku_code) == ("FIXTURE-365", "FIXTURE-365-P1M")
+    assert line.provided_units == 4
+    assert line.used_units is None and line.billable_units == 4
+    again, created_again = usage_report_open_from_licensing(msp=world.a.msp, cycle=cycle)
+    assert again.pk == report.pk and not created_again
