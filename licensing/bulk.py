@@ -55,8 +55,9 @@ def parse_assignment_csv(raw: bytes) -> tuple[list[BulkRow], list[RowError]]:
         ]
     reader.fieldnames = header
     rows, errors = [], []
-    for index, record in enumerate(reader, start=2):
-        if index - 1 > MAX_ROWS:
+    for count, record in enumerate(reader, start=1):
+        index = reader.line_num  # the file's own line (blank lines and quoted newlines count)
+        if count > MAX_ROWS:
             errors.append(RowError(index, "", _("At most %(max)s rows per file.") % {"max": MAX_ROWS}))
             break
         values = {column: (record.get(column) or "").strip() for column in KNOWN_COLUMNS}

@@ -6,6 +6,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from msp_portal.tenancy.models import TenantModel
@@ -89,8 +90,10 @@ class CostCenter(TenantModel):
         verbose_name_plural = _("cost centers")
         ordering = ["code"]
         constraints = [
+            # Codes are matched without regard to case (CSV imports, search): "FIN" and "fin" clash.
             models.UniqueConstraint(
-                fields=["organisation", "code"],
+                "organisation",
+                Lower("code"),
                 name="%(app_label)s_%(class)s_unique_code_per_org",
                 violation_error_message=_("A cost center with this code already exists."),
             )

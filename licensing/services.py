@@ -77,14 +77,14 @@ def _record(subscription, *, kind, delta, owned_after, actor, license=None, assi
     )
 
 
-def _cost_center(organisation: Organisation, cost_center_id) -> CostCenter | None:
+def _cost_center(organisation: Organisation, cost_center_id, field: str = "cost_center") -> CostCenter | None:
     if cost_center_id in (None, ""):
         return None
     found = CostCenter.objects.for_tenant(organisation).filter(pk=cost_center_id).first()
     if found is None:
         raise DomainError(
             _("This cost center does not exist in your organisation."),
-            field_errors={"cost_center": [_("Choose one of your cost centers.")]},
+            field_errors={field: [_("Choose one of your cost centers.")]},
         )
     return found
 
@@ -108,7 +108,7 @@ def cost_center_save(
         errors["name"] = [_("Give the cost center a name.")]
     if errors:
         raise DomainError(_("The cost center needs a code and a name."), field_errors=errors)
-    parent = _cost_center(organisation, parent_id)
+    parent = _cost_center(organisation, parent_id, field="parent")
     if cost_center_id is None:
         cost_center = CostCenter(organisation=organisation)
     else:
@@ -286,6 +286,13 @@ def license_unassign(*, tenant: TenantContext, acting_user: User, license_id: in
         .first()
     )
     if found is None:
+        already_left = (
+            AssignmentEvent.objects.for_tenant(tenant.organisation)
+            .filter(license_ref=license_id, kind=HistoryKind.UNASSIGNED)
+            .exists()
+        )
+        if already_left:
+            return  # an over-allocated seat unassigned a moment ago: a repeated click changes nothing
         raise Http404
     subscription = _lock_subscription(tenant.organisation, found)
     license = License.objects.for_tenant(tenant.organisation).get(pk=license_id)
@@ -293,20 +300,41 @@ def license_unassign(*, tenant: TenantContext, acting_user: User, license_id: in
         return  # already free: a repeated click changes nothing
     owned, _assigned = _counts(subscription)
     label = Assignee(license.assignee_name, license.assignee_email, license.assignee_extension).label()
+    license_ref = license.pk  # kept for the history: delete() below clears it
     if license.is_overage:
         license.delete()
     else:
-        license.assignee_name = license.assignee_email = license.assignee_extension = ""
-        license.assigned_at = None
-        license.save(update_fields=["assignee_name", "assignee_email", "assignee_extension", "assigned_at"])
-    _record(
-        subscription,
+        overage_seat = (
+            License.objects.for_tenant(tenant.organisation)
+            .filter(subscription=subscription, is_overage=True)
+            .order_by("pk")
+            .first()
+        )
+        if overage_seat is not None:
+            # Someone holds an over-allocated seat: it takes the place of the owned license freed
+            # here (same cost center and purchase), so "free" keeps meaning "can be assigned
+            # without over-allocating", and each person keeps their own license.
+            overage_seat.is_overage = False
+            overage_seat.cost_center_id = license.cost_center_id
+            overage_seat.purchase_id = license.purchase_id
+            overage_seat.save(update_fields=["is_overage", "cost_center", "purchase"])
+            license.delete()
+        else:
+            license.assignee_name = license.assignee_email = license.assignee_extension = ""
+            license.assigned_at = None
+            license.save(
+                update_fields=["assignee_name", "assignee_email", "assignee_extension", "assigned_at"]
+            )
+    AssignmentEvent.objects.create(
+        organisation_id=subscription.organisation_id,
+        subscription=subscription,
         kind=HistoryKind.UNASSIGNED,
-        delta=-1,
+        assigned_delta=-1,
         owned_after=owned,
+        license_ref=license_ref,
+        assignee=label[:300],
         actor=acting_user,
-        license=license,
-        assignee=label,
+        at=timezone.now(),
     )
 
 
@@ -372,6 +400,9 @@ def purchase_confirm(
     organisation = tenant.organisation
     if not organisation.is_msp:
         raise Forbidden(_("Only an MSP buys licenses."))
+    # One purchase at a time per MSP: the request key is checked, and the next number taken,
+    # under this lock, so a double click and two buyers at once are both handled cleanly.
+    Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
     existing = Purchase.objects.for_tenant(organisation).filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         return existing, False
@@ -410,6 +441,12 @@ def purchase_confirm(
             ]
     if len({request.product_id for request in lines}) != len(lines):
         errors[_("Cart")] = [_("A product appears twice in the cart: merge the lines.")]
+    currencies = {product.currency for product in catalog.values()}
+    if len(currencies) > 1:
+        errors[_("Cart")] = [
+            _("The cart mixes currencies (%(currencies)s): buy the products of each currency separately.")
+            % {"currencies": ", ".join(sorted(currencies))}
+        ]
     if errors:
         raise DomainError(
             _("The purchase was not made: %(problems)s")
