@@ -16,7 +16,9 @@ from .models import CostCenter, License, Product, Purchase, Subscription
 
 def _acting(organisation: Organisation, role: str) -> TenantContext:
     with scopes_disabled():
-        membership = Membership.objects.filter(organisation=organisation, role=role).select_related("user").first()
+        membership = (
+            Membership.objects.filter(organisation=organisation, role=role).select_related("user").first()
+        )
     return TenantContext(organisation=organisation, membership=membership, perms=ROLE_PERMISSIONS[role])
 
 
@@ -51,12 +53,18 @@ def licensing_objects(org: Organisation) -> dict:
         purchase, _ = services.purchase_confirm(
             tenant=tenant,
             acting_user=tenant.membership.user,
-            lines=[services.PurchaseRequestLine(product_id=product.pk, quantity=2, allocations=[(cost_center.pk, 2)])],
+            lines=[
+                services.PurchaseRequestLine(
+                    product_id=product.pk, quantity=2, allocations=[(cost_center.pk, 2)]
+                )
+            ],
             acknowledged=True,
             idempotency_key="fixture",
         )
     subscription = Subscription.objects.for_tenant(org).get(product=product)
-    license = License.objects.for_tenant(org).filter(subscription=subscription, assigned_at__isnull=False).first()
+    license = (
+        License.objects.for_tenant(org).filter(subscription=subscription, assigned_at__isnull=False).first()
+    )
     if license is None:
         license = services.license_assign(
             tenant=tenant,

@@ -7,14 +7,24 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from msp_portal.money import round_money
 from msp_portal.tenancy.models import Organisation
 
 from .choices import BillingType
-from .models import AssignmentEvent, CostCenter, License, LicensingSettings, Product, Subscription
+from .models import (
+    AssignmentEvent,
+    CostCenter,
+    License,
+    LicensingSettings,
+    Product,
+    Purchase,
+    PurchaseAllocation,
+    PurchaseLine,
+    Subscription,
+)
 from .peaks import Peak
 
 # --- catalog and cost centers -----------------------------------------------------------------
@@ -50,6 +60,35 @@ def license_list(*, organisation: Organisation) -> QuerySet:
         License.objects.for_tenant(organisation)
         .select_related("subscription__product", "cost_center")
         .order_by("subscription__product__name", "assigned_at", "pk")
+    )
+
+
+# --- purchases ----------------------------------------------------------------------------------
+
+
+def purchase_list(organisation: Organisation) -> QuerySet:
+    return (
+        Purchase.objects.for_tenant(organisation)
+        .select_related("created_by")
+        .annotate(line_count=Count("lines", distinct=True))
+        .order_by("-created_at", "-pk")
+    )
+
+
+def purchase_lines(organisation: Organisation) -> QuerySet:
+    """Lines with their product and cost center allocations (one query each, whatever the count)."""
+    return (
+        PurchaseLine.objects.for_tenant(organisation)
+        .select_related("product")
+        .prefetch_related(
+            Prefetch(
+                "allocations",
+                queryset=PurchaseAllocation.objects.for_tenant(organisation)
+                .select_related("cost_center")
+                .order_by("pk"),
+            )
+        )
+        .order_by("pk")
     )
 
 

@@ -557,7 +557,14 @@ def product_save(*, tenant: TenantContext, product_id: int | None = None, **fiel
     for name, value in fields.items():
         setattr(product, name, value)
     product.full_clean(exclude=["organisation"])
-    product.save()
+    try:
+        with transaction.atomic():
+            product.save()
+    except IntegrityError as exc:  # the same SKU saved by someone else a moment ago
+        raise DomainError(
+            _("This product and SKU are already in the catalog."),
+            field_errors={"sku_code": [_("Choose another SKU id.")]},
+        ) from exc
     return product
 
 

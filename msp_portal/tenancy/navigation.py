@@ -17,6 +17,9 @@ class NavEntry:
     icon: str  # a name from static/img/icons.svg
     perm: str | None = None  # shown only to roles holding this permission
     kind: str | None = None  # shown only in organisations of this kind
+    # URL names (or name prefixes) of the pages that light this entry up; by default its own
+    # page and, outside the tenancy core, every page of its app.
+    active_for: tuple[str, ...] = ()
 
 
 NAV_ENTRIES: list[NavEntry] = [
@@ -26,18 +29,35 @@ NAV_ENTRIES: list[NavEntry] = [
         _("Review queue"), "reports:report-list", "inbox", perm=Perm.VIEW_SERVED_REPORTS, kind="distributor"
     ),
     NavEntry(_("MSP accounts"), "tenancy:msp-list", "building", kind="distributor"),
+    NavEntry(_("Licenses"), "licensing_licenses:license-list", "key", perm=Perm.VIEW_LICENSING, kind="msp"),
+    NavEntry(
+        _("Catalog"),
+        "licensing_purchase:catalog",
+        "receipt",
+        active_for=("licensing_purchase:catalog", "licensing_purchase:product-", "licensing_purchase:cart"),
+    ),
+    NavEntry(
+        _("Purchases"),
+        "licensing_purchase:purchase-list",
+        "download",
+        perm=Perm.VIEW_LICENSING,
+        kind="msp",
+        active_for=("licensing_purchase:purchase-",),
+    ),
     NavEntry(_("Members"), "tenancy:member-list", "users"),
     NavEntry(_("Notifications"), "notifications:list", "bell"),
 ]
 
 
-def _is_active(entry_url_name: str, current: str | None) -> bool:
+def _is_active(entry: NavEntry, current: str | None) -> bool:
     """The entry of the page, or of any page in the same app (a report page lights up
-    "Usage reports")."""
+    "Usage reports"), unless the entry names the pages it stands for."""
     if not current:
         return False
-    namespace = entry_url_name.split(":")[0]
-    return current == entry_url_name or (namespace != "tenancy" and current.startswith(namespace + ":"))
+    if entry.active_for:
+        return any(current.startswith(prefix) for prefix in entry.active_for)
+    namespace = entry.url_name.split(":")[0]
+    return current == entry.url_name or (namespace != "tenancy" and current.startswith(namespace + ":"))
 
 
 def navigation_for(
@@ -57,7 +77,7 @@ def navigation_for(
                 "label": entry.label,
                 "url": reverse(entry.url_name, kwargs={"org_slug": tenant.organisation.slug}),
                 "icon": entry.icon,
-                "active": _is_active(entry.url_name, current_url_name),
+                "active": _is_active(entry, current_url_name),
                 "badge": badges.get(entry.url_name, 0),
             }
         )

@@ -291,4 +291,9 @@
   document.addEventListener("htmx:timeout", function () {
     toast(message("msgNetwork", "The server could not be reached."), "danger");
   });
+
+  /* [data-print] prints the page (statements have a print stylesheet). */
+  document.addEventListener("click", function (event) {
+    if (event.target.closest("[data-print]")) window.print();
+  });
 })();
