@@ -10,6 +10,10 @@ class StrictTextMixin:
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("not_text")
+        # Measured as sent: trimming must not let an over-long value through.
+        max_length = getattr(self, "max_length", None)
+        if max_length is not None and len(data) > max_length:
+            self.fail("max_length", max_length=max_length)
         return super().to_internal_value(data)
 
 

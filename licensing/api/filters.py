@@ -1,0 +1,57 @@
+"""Query filters of the licensing API: the catalog's and the cost centers', and the license
+list's filter set of the pages with its parameters described for the schema."""
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+
+from msp_portal.api.filters import StrictFilterSet
+
+from ..choices import BillingType, Program
+from ..filters import NO_COST_CENTER, LicenseFilter
+from ..models import CostCenter, Product
+
+
+class ProductFilter(StrictFilterSet):
+    q = django_filters.CharFilter(
+        method="filter_q", label=_("Search"), help_text=_("Text in the name, product id or SKU id.")
+    )
+    publisher = django_filters.CharFilter(field_name="publisher", lookup_expr="iexact", label=_("Publisher"))
+    billing_type = django_filters.ChoiceFilter(choices=BillingType.choices, label=_("Billing type"))
+    program = django_filters.ChoiceFilter(choices=Program.choices, label=_("Program"))
+
+    class Meta:
+        model = Product
+        fields = ["q", "publisher", "billing_type", "program"]
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(
+            Q(name__icontains=value) | Q(product_code__icontains=value) | Q(sku_code__icontains=value)
+        )
+
+
+class CostCenterFilter(StrictFilterSet):
+    q = django_filters.CharFilter(
+        method="filter_q", label=_("Search"), help_text=_("Text in the code or name.")
+    )
+
+    class Meta:
+        model = CostCenter
+        fields = ["q"]
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(Q(code__icontains=value) | Q(name__icontains=value))
+
+
+class LicenseAPIFilter(LicenseFilter):
+    """The license list's filter set (shared with the page), with ``cost_center`` described as
+    what it takes: ids of the organisation's cost centers, or ``none``."""
+
+    cost_center = extend_schema_field(
+        {
+            "oneOf": [{"type": "integer", "minimum": 1}, {"type": "string", "enum": [NO_COST_CENTER]}],
+            "description": "Id of one of your cost centers, or 'none' for licenses without one; repeat "
+            "the parameter for several (any of them matches). Another id is refused (400).",
+        }
+    )(django_filters.MultipleChoiceFilter(method="filter_cost_center", label=_("Cost centers")))
