@@ -9,8 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
-REQUIRED_COLUMNS = ("sku",)
-KNOWN_COLUMNS = ("sku", "name", "email", "extension", "cost_center")
+KNOWN_COLUMNS = ("product", "sku", "name", "email", "extension", "cost_center")
 MAX_ROWS = 5000
 MAX_BYTES = 2 * 1024 * 1024
 
@@ -19,6 +18,7 @@ MAX_BYTES = 2 * 1024 * 1024
 class BulkRow:
     line: int  # line number in the file (the header is line 1)
     sku: str
+    product: str
     name: str
     email: str
     extension: str
@@ -33,8 +33,9 @@ class RowError:
 
 
 def parse_assignment_csv(raw: bytes) -> tuple[list[BulkRow], list[RowError]]:
-    """Rows of ``sku,name,email,extension,cost_center`` (header required; the order of columns
-    is free; at least one of name, email, extension per row). Returns the rows and every
+    """Rows of ``product,sku,name,email,extension,cost_center`` (header required, with a sku or
+    a product column; the order of columns is free; at least one of name, email, extension per
+    row; the product id is needed only where several products share a SKU). Returns the rows and every
     problem found, each with its line and column."""
     if len(raw) > MAX_BYTES:
         return [], [RowError(0, "", _("The file is larger than 2 MB: split it."))]
@@ -44,7 +45,7 @@ def parse_assignment_csv(raw: bytes) -> tuple[list[BulkRow], list[RowError]]:
         return [], [RowError(0, "", _("The file is not UTF-8 text. Save it as CSV UTF-8 and try again."))]
     reader = csv.DictReader(io.StringIO(text))
     header = [(column or "").strip().lower() for column in (reader.fieldnames or [])]
-    missing = [column for column in REQUIRED_COLUMNS if column not in header]
+    missing = [] if ("sku" in header or "product" in header) else ["sku", "product"]
     if missing:
         return [], [
             RowError(
@@ -63,8 +64,10 @@ def parse_assignment_csv(raw: bytes) -> tuple[list[BulkRow], list[RowError]]:
         values = {column: (record.get(column) or "").strip() for column in KNOWN_COLUMNS}
         if not any(values.values()):
             continue  # a blank line
-        if not values["sku"]:
-            errors.append(RowError(index, "sku", _("Give the SKU of the license to assign.")))
+        if not (values["sku"] or values["product"]):
+            errors.append(
+                RowError(index, "sku", _("Give the SKU (or the product id) of the license to assign."))
+            )
         if not (values["name"] or values["email"] or values["extension"]):
             errors.append(RowError(index, "name", _("Give a name, an e-mail address or an extension.")))
         if values["email"]:

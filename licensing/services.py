@@ -574,6 +574,29 @@ class BulkAssignResult:
     errors: list  # of licensing.bulk.RowError; nothing was applied when not empty
 
 
+def _subscription_of_row(held: list[Subscription], row) -> tuple[Subscription | None, tuple[str, str] | None]:
+    """The subscription a CSV row names: by product id (and SKU when given), or by a SKU that
+    only one of the MSP's products has. Returns (subscription, None) or (None, (column, problem))."""
+    product, sku = row.product.lower(), row.sku.lower()
+    matches = [
+        sub
+        for sub in held
+        if (not product or sub.product.product_code.lower() == product)
+        and (not sku or sub.product.sku_code.lower() == sku)
+    ]
+    if len(matches) == 1:
+        return matches[0], None
+    column = "product" if product else "sku"
+    if not matches:
+        wanted = " / ".join(part for part in (row.product, row.sku) if part)
+        return None, (column, _("No subscription of yours is for %(product)s.") % {"product": wanted})
+    return None, (
+        "product",
+        _("Several of your products have the SKU %(sku)s: add their product id in the product column.")
+        % {"sku": row.sku},
+    )
+
+
 @transaction.atomic
 def licenses_bulk_assign(*, tenant: TenantContext, acting_user: User, raw: bytes) -> BulkAssignResult:
     """Assign licenses from a CSV file, all rows or none: every row is checked (format, SKU,
@@ -584,20 +607,16 @@ def licenses_bulk_assign(*, tenant: TenantContext, acting_user: User, raw: bytes
     _require(tenant, Perm.MANAGE_LICENSING)
     organisation = tenant.organisation
     rows, errors = parse_assignment_csv(raw)
-    subscriptions = {
-        sub.product.sku_code.lower(): sub
-        for sub in Subscription.objects.for_tenant(organisation).select_related("product").order_by("pk")
-    }
+    held = list(Subscription.objects.for_tenant(organisation).select_related("product").order_by("pk"))
     cost_centers = {cc.code.lower(): cc for cc in CostCenter.objects.for_tenant(organisation)}
     wanted: dict[int, int] = {}
+    row_subscription: dict[int, Subscription] = {}
     for row in rows:
-        sub = subscriptions.get(row.sku.lower())
-        if row.sku and sub is None:
-            errors.append(
-                RowError(
-                    row.line, "sku", _("No subscription of yours has the SKU %(sku)s.") % {"sku": row.sku}
-                )
-            )
+        sub, problem = _subscription_of_row(held, row)
+        if problem:
+            errors.append(RowError(row.line, problem[0], problem[1]))
+        else:
+            row_subscription[row.line] = sub
         if row.cost_center and row.cost_center.lower() not in cost_centers:
             errors.append(
                 RowError(
@@ -617,7 +636,9 @@ def licenses_bulk_assign(*, tenant: TenantContext, acting_user: User, raw: bytes
             .count()
         )
         if count > free and not sub.product.allows_overallocation:
-            over_rows = [row.line for row in rows if row.sku.lower() == sub.product.sku_code.lower()][free:]
+            over_rows = [
+                row.line for row in rows if getattr(row_subscription.get(row.line), "pk", None) == pk
+            ][free:]
             for line in over_rows:
                 errors.append(
                     RowError(
@@ -633,7 +654,7 @@ def licenses_bulk_assign(*, tenant: TenantContext, acting_user: User, raw: bytes
         transaction.set_rollback(True)
         return BulkAssignResult(applied=0, errors=sorted(errors, key=lambda e: (e.line, e.column)))
     for row in rows:
-        sub = locked[subscriptions[row.sku.lower()].pk]
+        sub = locked[row_subscription[row.line].pk]
         _assign_locked(
             sub,
             assignee=Assignee(row.name, row.email, row.extension).cleaned(),

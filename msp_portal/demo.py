@@ -131,7 +131,9 @@ def demo_data_load() -> dict[str, int]:
             "users": User.objects.count(),
             "memberships": Membership.objects.count(),
         }
+    from licensing.demo import licensing_demo_load
     from reports.demo import reports_demo_load
 
+    counts.update(licensing_demo_load())
     counts.update(reports_demo_load())
     return counts

@@ -57,7 +57,7 @@ def test_a_header_naming_the_sku_column_is_required(raw):
     rows, errors = parse_assignment_csv(raw)
 
     assert rows == []
-    assert [(e.line, e.column) for e in errors] == [(1, "sku")]
+    assert [(e.line, e.column) for e in errors] == [(1, "sku, product")]
     assert "sku" in errors[0].message
 
 
@@ -252,3 +252,28 @@ def test_a_file_that_cannot_be_read_assigns_nothing(world, catalog):
 
     assert result.applied == 0 and len(result.errors) == 1
     assert assigned(world.a, catalog["e3"]) == 0
+
+
+def test_a_sku_shared_by_several_products_needs_the_product_id(world, product, buy):
+    """Publishers reuse SKU ids across products (P1M: monthly seat): the row must then name the
+    product, and it is refused rather than guessed."""
+    from licensing.services import licenses_bulk_assign
+
+    first = product(world.a.distributor, name="Suite A", sku="P1M")
+    second = product(world.a.distributor, name="Suite B", sku="P1M")
+    buy(world.a, first, 1)
+    buy(world.a, second, 1)
+    tenant = acting(world.a, "msp_admin")
+    refused = licenses_bulk_assign(
+        tenant=tenant, acting_user=tenant.membership.user, raw=b"sku,name\nP1M,Ann\n"
+    )
+    assert refused.applied == 0
+    assert [(e.line, e.column) for e in refused.errors] == [(2, "product")]
+    done = licenses_bulk_assign(
+        tenant=tenant,
+        acting_user=tenant.membership.user,
+        raw=f"product,sku,name\n{second.product_code},P1M,Ann\n".encode(),
+    )
+    assert done.applied == 1
+    held = licenses_of(world.a, subscription_of(world.a, second))
+    assert [license.assignee_name for license in held.filter(assigned_at__isnull=False)] == ["Ann"]

@@ -548,7 +548,7 @@ def test_bulk_assign_page_explains_the_columns_and_offers_the_template(world, lo
 
     template = client.get(url(world.a, "bulk-assign/bulk-assign-template.csv"))
     assert 'filename="bulk-assign-template.csv"' in template["Content-Disposition"]
-    assert csv_rows(template) == [["sku", "name", "email", "extension", "cost_center"]]
+    assert csv_rows(template) == [["product", "sku", "name", "email", "extension", "cost_center"]]
 
 
 # --- cost centers ---------------------------------------------------------------------------------
