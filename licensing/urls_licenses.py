@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from .views import cost_centers, licenses
+from .views import bulk_assign, cost_centers, licenses, subscriptions
 
 app_name = "licensing_licenses"
 
@@ -18,28 +18,28 @@ urlpatterns = [
     path("licenses/<int:license_id>/move/", licenses.LicenseMoveView.as_view(), name="license-move"),
     path(
         "subscriptions/<int:subscription_id>/",
-        licenses.SubscriptionDetailView.as_view(),
+        subscriptions.SubscriptionDetailView.as_view(),
         name="subscription-detail",
     ),
     path(
         "subscriptions/<int:subscription_id>/assign/",
-        licenses.SubscriptionAssignView.as_view(),
+        subscriptions.SubscriptionAssignView.as_view(),
         name="subscription-assign",
     ),
     path(
         "subscriptions/<int:subscription_id>/remove/",
-        licenses.SubscriptionRemoveView.as_view(),
+        subscriptions.SubscriptionRemoveView.as_view(),
         name="subscription-remove",
     ),
     path(
         "subscriptions/<int:subscription_id>/history.csv",
-        licenses.SubscriptionHistoryCsvView.as_view(),
+        subscriptions.SubscriptionHistoryCsvView.as_view(),
         name="subscription-history-csv",
     ),
-    path("bulk-assign/", licenses.BulkAssignView.as_view(), name="bulk-assign"),
+    path("bulk-assign/", bulk_assign.BulkAssignView.as_view(), name="bulk-assign"),
     path(
         "bulk-assign/bulk-assign-template.csv",
-        licenses.BulkAssignTemplateView.as_view(),
+        bulk_assign.BulkAssignTemplateView.as_view(),
         name="bulk-assign-template",
     ),
     path("cost-centers/", cost_centers.CostCenterListView.as_view(), name="cost-center-list"),

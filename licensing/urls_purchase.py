@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import catalog, purchase
+from .views import catalog, purchase, purchases
 
 app_name = "licensing_purchase"
 
@@ -15,6 +15,6 @@ urlpatterns = [
     path("cart/review/", purchase.CartReviewView.as_view(), name="cart-review"),
     path("cart/cost-centers/", purchase.CartCostCentersView.as_view(), name="cart-cost-centers"),
     path("cart/confirm/", purchase.CartConfirmView.as_view(), name="cart-confirm"),
-    path("purchases/", purchase.PurchaseListView.as_view(), name="purchase-list"),
-    path("purchases/<int:purchase_id>/", purchase.PurchaseDetailView.as_view(), name="purchase-detail"),
+    path("purchases/", purchases.PurchaseListView.as_view(), name="purchase-list"),
+    path("purchases/<int:purchase_id>/", purchases.PurchaseDetailView.as_view(), name="purchase-detail"),
 ]
