@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum, Window
 from django.utils import timezone
 
 from msp_portal.money import round_money
@@ -260,6 +260,17 @@ def assignment_history(*, organisation: Organisation, subscription: Subscription
         AssignmentEvent.objects.for_tenant(organisation)
         .filter(subscription=subscription)
         .order_by("at", "pk")
+    )
+
+
+def assignment_history_with_counts(*, organisation: Organisation, subscription: Subscription) -> QuerySet:
+    """The history newest first, each event with the count of assigned licenses right after it
+    (a window over the whole history, computed before any page is cut)."""
+    return (
+        assignment_history(organisation=organisation, subscription=subscription)
+        .select_related("actor")
+        .annotate(assigned_after=Window(Sum("assigned_delta"), order_by=[F("at").asc(), F("id").asc()]))
+        .order_by("-at", "-id")
     )
 
 

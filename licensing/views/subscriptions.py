@@ -3,7 +3,6 @@ assignment, and the history with its CSV export."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import F, Sum, Window
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -50,15 +49,8 @@ class SubscriptionDetailView(SubscriptionMixin, TemplateView):
         organisation = self.tenant.organisation
         card = self.card()
         remove_form.fields["quantity"].widget.attrs["max"] = card.status.can_be_removed
-        history = (
-            selectors.assignment_history(organisation=organisation, subscription=self.subscription)
-            .select_related("actor")
-            .annotate(
-                # The count of assigned licenses right after each event (over the whole history,
-                # before the page is cut).
-                assigned_after=Window(Sum("assigned_delta"), order_by=[F("at").asc(), F("id").asc()])
-            )
-            .order_by("-at", "-id")
+        history = selectors.assignment_history_with_counts(
+            organisation=organisation, subscription=self.subscription
         )
         page = Paginator(history, HISTORY_PER_PAGE).get_page(self.request.GET.get("page"))
         context = self.get_context_data(
