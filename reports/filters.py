@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from msp_portal.api.filters import StrictFilterSet
 from msp_portal.tenancy.models import Organisation
+from msp_portal.tenancy.selectors import served_msp_list
 
 from .choices import ReportState, SubmissionKind
 from .models import UsageReport
@@ -65,6 +66,5 @@ class UsageReportFilter(StrictFilterSet):
 
 
 def msp_choices(distributor: Organisation) -> list[tuple[str, str]]:
-    return list(
-        Organisation.objects.filter(distributor=distributor).order_by("name").values_list("slug", "name")
-    )
+    """(slug, name) of the MSPs the distributor serves, for the queue's MSP filter."""
+    return list(served_msp_list(distributor=distributor).values_list("slug", "name"))

@@ -263,10 +263,6 @@ def report_years(*, tenant: TenantContext) -> list[int]:
     return sorted({d.year for d in report_queryset(tenant=tenant).dates("cycle", "year")}, reverse=True)
 
 
-def served_msp(*, distributor: Organisation, slug: str) -> Organisation | None:
-    return Organisation.objects.filter(distributor=distributor, slug=slug).first()
-
-
 @dataclass(frozen=True)
 class LineRow:
     line: UsageReportLine

@@ -17,6 +17,7 @@ from msp_portal.api.filters import compact_query
 from msp_portal.csv_export import csv_response
 from msp_portal.exceptions import DomainError, error_message
 from msp_portal.tenancy.choices import Perm
+from msp_portal.tenancy.selectors import served_msp_get
 from msp_portal.tenancy.views_base import TenantViewMixin
 
 from . import selectors, services
@@ -78,12 +79,16 @@ class ReportListView(ReportAccessMixin, TemplateView):
         period = (filters.form.cleaned_data.get("period") or "last12") if filters.is_valid() else "last12"
         annual = None
         if period.isdigit():
-            msp = None
-            if is_distributor and filters.form.cleaned_data.get("msp"):
-                msp = selectors.served_msp(
-                    distributor=self.tenant.organisation, slug=filters.form.cleaned_data["msp"]
-                )
-            annual = selectors.annual_record(tenant=self.tenant, year=int(period), msp=msp)
+            msp_slug = filters.form.cleaned_data.get("msp") if is_distributor else ""
+            msp = (
+                served_msp_get(distributor=self.tenant.organisation, msp_slug=msp_slug) if msp_slug else None
+            )
+            # An MSP this distributor does not serve has no record here (not everyone's totals).
+            annual = (
+                []
+                if msp_slug and msp is None
+                else selectors.annual_record(tenant=self.tenant, year=int(period), msp=msp)
+            )
         context = self.get_context_data(
             filters=filters,
             page_obj=page,

@@ -50,8 +50,11 @@ def served_msp_list(*, distributor: Organisation) -> QuerySet:
     return queryset.order_by("name")
 
 
-def served_msp_get(*, distributor: Organisation, msp_slug: str) -> Organisation:
-    return Organisation.objects.get(distributor=distributor, kind=OrganisationKind.MSP, slug=msp_slug)
+def served_msp_get(*, distributor: Organisation, msp_slug: str) -> Organisation | None:
+    """One MSP that ``distributor`` serves, or None."""
+    return Organisation.objects.filter(
+        distributor=distributor, kind=OrganisationKind.MSP, slug=msp_slug
+    ).first()
 
 
 def users_with_roles(*, organisation: Organisation, roles) -> list[User]:

@@ -144,3 +144,13 @@ def test_deadline_reads_in_the_msps_own_time_zone(world, login, open_report):
     report = open_report(world.a.msp)
     html = login(world.a.users["msp_admin"]).get(page(world.a.msp, f"{report.pk}/")).content.decode()
     assert "midnight" in html and "Europe/Paris" in html
+
+
+def test_distributor_annual_record_for_one_served_msp(world, login, open_report):
+    open_report(world.a.msp, cycle=dt.date(2025, 3, 1))
+    client = login(world.a.users["dist_reviewer"])
+    html = client.get(page(world.a.distributor, "?period=2025&msp=msp-a&all_states=1")).content.decode()
+    assert "Annual record 2025" in html and "Microsoft 365 Business Premium" in html
+    # Another distributor's MSP slug gives nothing, not that MSP's figures.
+    other = client.get(page(world.a.distributor, "?period=2025&msp=msp-b&all_states=1")).content.decode()
+    assert "Microsoft 365 Business Premium" not in other
