@@ -9,3 +9,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "msp_portal.settings.dev")
 app = Celery("msp_portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# The beat's heartbeat (for /healthz) is stamped by signal handlers in the beat process.
+import msp_portal.jobs.beat  # noqa: E402,F401

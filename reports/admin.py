@@ -51,9 +51,12 @@ class MspAccountSettingsAdmin(admin.ModelAdmin):
     list_display = [
         "organisation",
         "auto_submit_days",
+        "penalty_kind",
         "penalty_percent",
         "penalty_minimum",
         "auto_approve_clean",
+        "reminder_days",
+        "updated_at",
     ]
 
 

@@ -34,3 +34,17 @@ class EventKind(models.TextChoices):
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
     PENALTY = "penalty", _("Penalty applied")
+
+
+class PenaltyKind(models.TextChoices):
+    """The surcharge an account's penalty policy adds to the reset of unexplained lines."""
+
+    NONE = "none", _("None: the reset only")
+    PERCENT = "percent", _("A percentage of the discrepancy's value")
+
+
+class PenaltyReason(models.TextChoices):
+    UNEXPLAINED = "unexplained_discrepancy", _("Discrepancy not explained by the deadline")
+
+
+DEFAULT_REMINDER_DAYS = [7, 3, 1]

@@ -32,6 +32,7 @@ from msp_portal.tenancy.models import Organisation, User
 from msp_portal.tenancy.resolve import TenantContext, resolve_tenant
 
 from . import services
+from .choices import PenaltyKind
 from .models import LineComment, MspAccountSettings, ReportEvent, UsageReport, UsageReportLine
 from .services import LineSpec
 
@@ -438,6 +439,7 @@ def _account_settings_set(account: DemoAccount, msp: Organisation) -> None:
         organisation=msp,
         defaults={
             "auto_submit_days": account.auto_submit_days,
+            "penalty_kind": PenaltyKind.PERCENT if account.penalty_percent else PenaltyKind.NONE,
             "penalty_percent": account.penalty_percent,
             "penalty_minimum": account.penalty_minimum,
         },

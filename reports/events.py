@@ -1,9 +1,11 @@
 """The one writer of report history rows (one row per domain event)."""
 
+from collections.abc import Iterable
+
 from .models import ReportEvent, UsageReport, UsageReportLine
 
 
-def record_event(
+def event_row(
     *,
     report: UsageReport,
     kind: str,
@@ -16,8 +18,8 @@ def record_event(
     reason: str = "",
     details: dict | None = None,
 ) -> ReportEvent:
-    """Append a history row; ``actor`` None means the system acted."""
-    return ReportEvent.objects.create(
+    """An unsaved history row; ``actor`` None means the system acted."""
+    return ReportEvent(
         organisation_id=report.organisation_id,
         report=report,
         line=line,
@@ -30,3 +32,15 @@ def record_event(
         reason=reason,
         details=details or {},
     )
+
+
+def record_event(**fields) -> ReportEvent:
+    """Append one history row (the arguments of :func:`event_row`)."""
+    row = event_row(**fields)
+    row.save()
+    return row
+
+
+def record_events(rows: Iterable[ReportEvent]) -> list[ReportEvent]:
+    """Append many rows built with :func:`event_row` in one statement (the batch jobs)."""
+    return ReportEvent.objects.bulk_create(list(rows))

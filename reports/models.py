@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -10,7 +11,19 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from msp_portal.tenancy.models import Organisation, TenantModel
 
-from .choices import EDITABLE_STATES, EventKind, ReportState, SubmissionKind
+from .choices import (
+    DEFAULT_REMINDER_DAYS,
+    EDITABLE_STATES,
+    EventKind,
+    PenaltyKind,
+    PenaltyReason,
+    ReportState,
+    SubmissionKind,
+)
+
+
+def default_reminder_days() -> list[int]:
+    return list(DEFAULT_REMINDER_DAYS)
 
 
 class MspAccountSettings(TenantModel):
@@ -24,6 +37,9 @@ class MspAccountSettings(TenantModel):
         default=10,
         validators=[MinValueValidator(1), MaxValueValidator(90)],
         help_text=_("Days after a report opens (or is rejected) before it is submitted automatically."),
+    )
+    penalty_kind = models.CharField(
+        _("penalty surcharge"), max_length=16, choices=PenaltyKind.choices, default=PenaltyKind.NONE
     )
     penalty_percent = models.DecimalField(
         _("penalty surcharge (%)"),
@@ -43,6 +59,26 @@ class MspAccountSettings(TenantModel):
     auto_approve_clean = models.BooleanField(
         _("approve reports without discrepancies automatically"), default=False
     )
+    reminder_days = ArrayField(
+        models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(90)]),
+        verbose_name=_("reminders (days before the deadline)"),
+        default=default_reminder_days,
+        blank=True,
+        size=10,
+        help_text=_(
+            "Each reminder goes to the MSP admins once per deadline; at the deadline itself "
+            "the report is submitted automatically and they are told."
+        ),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
 
     class Meta:
         verbose_name = _("MSP account settings")
@@ -53,6 +89,14 @@ class MspAccountSettings(TenantModel):
 
     def __str__(self):
         return str(self.organisation_id)
+
+    @property
+    def surcharge_percent(self) -> Decimal:
+        return self.penalty_percent if self.penalty_kind == PenaltyKind.PERCENT else Decimal("0")
+
+    @property
+    def surcharge_minimum(self) -> Decimal:
+        return self.penalty_minimum if self.penalty_kind == PenaltyKind.PERCENT else Decimal("0")
 
 
 class UsageReport(ConcurrentTransitionMixin, TenantModel):
@@ -255,3 +299,70 @@ class ReportEvent(TenantModel):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ReportPenalty(TenantModel):
+    """A penalty applied to one unexplained line when the system auto-submitted its report.
+
+    One per line and deadline (a unique key, so no worker can apply it twice); append-only like
+    the history (a database trigger refuses UPDATE and DELETE).
+    """
+
+    report = models.ForeignKey(
+        UsageReport, models.PROTECT, related_name="penalties", verbose_name=_("report")
+    )
+    line = models.ForeignKey(
+        UsageReportLine, models.PROTECT, related_name="penalties", verbose_name=_("line")
+    )
+    deadline = models.DateTimeField(_("deadline"))
+    provided_units = models.PositiveIntegerField(_("provided units"))
+    billable_before = models.PositiveIntegerField(_("billable units declared"))
+    reset_amount = models.DecimalField(_("reset amount"), max_digits=14, decimal_places=2)
+    surcharge = models.DecimalField(_("surcharge"), max_digits=14, decimal_places=2)
+    total = models.DecimalField(_("total"), max_digits=14, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3)
+    reason = models.CharField(
+        _("reason"), max_length=32, choices=PenaltyReason.choices, default=PenaltyReason.UNEXPLAINED
+    )
+    created_at = models.DateTimeField(_("applied"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("penalty")
+        verbose_name_plural = _("penalties")
+        ordering = ["report", "line__position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["line", "deadline"],
+                name="%(app_label)s_%(class)s_once_per_line_and_deadline",
+                violation_error_message=_("This line was already penalised for this deadline."),
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.line_id} {self.total} {self.currency}"
+
+
+class ReportReminder(TenantModel):
+    """A reminder sent for one report, deadline and step (days before the deadline); the unique
+    key is the claim that makes each step go out once, whatever runs the job."""
+
+    report = models.ForeignKey(
+        UsageReport, models.CASCADE, related_name="reminders", verbose_name=_("report")
+    )
+    deadline = models.DateTimeField(_("deadline"))
+    days_before = models.PositiveSmallIntegerField(_("days before the deadline"))
+    sent_at = models.DateTimeField(_("sent"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["report", "deadline", "days_before"],
+                name="%(app_label)s_%(class)s_once_per_step",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.report_id} −{self.days_before}d"

@@ -8,6 +8,10 @@ REPORT_READY = "report_ready"
 REPORT_SUBMITTED = "report_submitted"
 REPORT_APPROVED = "report_approved"
 REPORT_REJECTED = "report_rejected"
+REPORT_REMINDER = "report_reminder"
+REPORT_AUTO_SUBMITTED = "report_auto_submitted"
+REPORT_AUTO_APPROVED = "report_auto_approved"
+REPORTS_AUTO_SUBMITTED = "reports_auto_submitted"
 
 
 def register_texts() -> None:
@@ -34,5 +38,34 @@ def register_texts() -> None:
         _(
             "%(distributor)s rejected your usage report for %(cycle)s. Reason: “%(reason)s”. "
             "Correct it and submit again before %(deadline)s."
+        ),
+    )
+    register(
+        REPORT_REMINDER,
+        _("Reminder: submit the usage report for %(cycle)s before %(deadline)s"),
+        _(
+            "After the deadline the report is submitted automatically, and every discrepancy you "
+            "have not explained in a comment is penalised (as it stands: %(amount)s %(currency)s)."
+        ),
+    )
+    register(
+        REPORT_AUTO_SUBMITTED,
+        _("Usage report for %(cycle)s was submitted automatically"),
+        _(
+            "Its deadline passed, so the report went to your distributor for review. Unexplained "
+            "discrepancies penalised: %(penalties)s line(s), %(amount)s %(currency)s."
+        ),
+    )
+    register(
+        REPORT_AUTO_APPROVED,
+        _("Usage report for %(cycle)s was approved automatically"),
+        _("The report had no discrepancy, and your account approves such reports without review."),
+    )
+    register(
+        REPORTS_AUTO_SUBMITTED,
+        _("%(count)s usage reports were submitted automatically"),
+        _(
+            "Their deadlines passed: %(penalised)s of them carry penalties and may require review; "
+            "%(approved)s had no discrepancy and were approved automatically."
         ),
     )

@@ -68,6 +68,12 @@ def unexplained_lines(*, report: UsageReport) -> list[UsageReportLine]:
     return [line for line in report_lines(report=report) if line.is_discrepant and not line.has_msp_comment]
 
 
+def is_clean(lines: list[UsageReportLine]) -> bool:
+    """No line declares anything but what was provided: the reports an account may have
+    approved without a person looking."""
+    return all(not line.is_discrepant for line in lines)
+
+
 def account_settings(*, msp: Organisation) -> MspAccountSettings:
     """The MSP account's settings (defaults when the distributor never changed them)."""
     found = MspAccountSettings.objects.for_tenant(msp).first()
@@ -76,7 +82,12 @@ def account_settings(*, msp: Organisation) -> MspAccountSettings:
 
 def penalty_policy(*, msp: Organisation) -> PenaltyPolicy:
     settings = account_settings(msp=msp)
-    return PenaltyPolicy(percent=settings.penalty_percent, minimum=settings.penalty_minimum)
+    return policy_of(settings)
+
+
+def policy_of(settings: MspAccountSettings) -> PenaltyPolicy:
+    """The surcharge an account's policy adds to the reset (nothing when its kind is "none")."""
+    return PenaltyPolicy(percent=settings.surcharge_percent, minimum=settings.surcharge_minimum)
 
 
 @dataclass(frozen=True)

@@ -3,13 +3,11 @@ the rule, saves, writes the history row and notifies once the transaction commit
 habit 4). Pages, API and workers all go through these functions."""
 
 import datetime as dt
-import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
 from django.http import Http404
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -25,6 +23,7 @@ from msp_portal.tenancy.selectors import users_with_roles
 from . import notifications, selectors
 from .choices import EDITABLE_STATES, EventKind, ReportState, SubmissionKind
 from .events import record_event
+from .links import cycle_label, deadline_label, report_url
 from .models import LineComment, ReportEvent, UsageReport, UsageReportLine
 from .rules import deadline_after
 
@@ -49,20 +48,6 @@ class LineSpec:
 def _require(tenant: TenantContext, perm: str) -> None:
     if not tenant.can(perm):
         raise Forbidden()
-
-
-def _cycle_label(report: UsageReport) -> str:
-    return f"{report.cycle:%Y-%m}"
-
-
-def _deadline_label(report: UsageReport) -> str:
-    """The deadline as the MSP reads it: in its own time zone."""
-    local = report.deadline.astimezone(zoneinfo.ZoneInfo(report.organisation.timezone))
-    return f"{local:%Y-%m-%d %H:%M} ({report.organisation.timezone})"
-
-
-def _report_url(report: UsageReport, organisation: Organisation) -> str:
-    return reverse("reports:report-detail", kwargs={"org_slug": organisation.slug, "report_id": report.pk})
 
 
 def _lock_report(tenant: TenantContext, report_id: int) -> UsageReport:
@@ -118,8 +103,8 @@ def usage_report_open(
         organisation=msp,
         recipients=users_with_roles(organisation=msp, roles=[Role.MSP_ADMIN]),
         kind=notifications.REPORT_READY,
-        params={"cycle": _cycle_label(report), "deadline": _deadline_label(report)},
-        url=_report_url(report, msp),
+        params={"cycle": cycle_label(report), "deadline": deadline_label(report)},
+        url=report_url(report, msp),
     )
     return report, True
 
@@ -327,10 +312,38 @@ def usage_report_submit(
         organisation=distributor,
         recipients=users_with_roles(organisation=distributor, roles=[Role.DIST_REVIEWER, Role.DIST_ADMIN]),
         kind=notifications.REPORT_SUBMITTED,
-        params={"msp": report.organisation.name, "cycle": _cycle_label(report)},
-        url=_report_url(report, distributor),
+        params={"msp": report.organisation.name, "cycle": cycle_label(report)},
+        url=report_url(report, distributor),
     )
+    _approve_if_clean(report)
     return report
+
+
+def _approve_if_clean(report: UsageReport) -> None:
+    """Where the distributor lets the account's clean reports through, a report submitted
+    without any discrepancy is approved by the system at once (SPEC §2, approve)."""
+    account = selectors.account_settings(msp=report.organisation)
+    if not account.auto_approve_clean or not selectors.is_clean(selectors.report_lines(report=report)):
+        return
+    report.approve(by=None, at=timezone.now())
+    report.save()
+    record_event(
+        report=report,
+        kind=EventKind.APPROVED,
+        actor=None,
+        from_state=ReportState.UNDER_REVIEW,
+        to_state=report.state,
+        details={"automatic": True},
+    )
+    notify(
+        organisation=report.organisation,
+        recipients=users_with_roles(
+            organisation=report.organisation, roles=[Role.MSP_ADMIN, Role.MSP_BILLING]
+        ),
+        kind=notifications.REPORT_AUTO_APPROVED,
+        params={"cycle": cycle_label(report)},
+        url=report_url(report, report.organisation),
+    )
 
 
 def _check_reviewer(tenant: TenantContext, report: UsageReport, acting_user: User) -> None:
@@ -380,8 +393,8 @@ def usage_report_approve(*, tenant: TenantContext, acting_user: User, report_id:
             organisation=report.organisation, roles=[Role.MSP_ADMIN, Role.MSP_BILLING]
         ),
         kind=notifications.REPORT_APPROVED,
-        params={"distributor": tenant.organisation.name, "cycle": _cycle_label(report)},
-        url=_report_url(report, report.organisation),
+        params={"distributor": tenant.organisation.name, "cycle": cycle_label(report)},
+        url=report_url(report, report.organisation),
     )
     return report
 
@@ -440,10 +453,10 @@ def usage_report_reject(
         kind=notifications.REPORT_REJECTED,
         params={
             "distributor": tenant.organisation.name,
-            "cycle": _cycle_label(report),
+            "cycle": cycle_label(report),
             "reason": reason,
-            "deadline": _deadline_label(report),
+            "deadline": deadline_label(report),
         },
-        url=_report_url(report, report.organisation),
+        url=report_url(report, report.organisation),
     )
     return report

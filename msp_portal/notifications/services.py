@@ -1,6 +1,7 @@
 """Telling people: one in-app row per recipient, and an e-mail sent by a worker after commit."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -12,6 +13,17 @@ from msp_portal.tenancy.models import Organisation, User
 from .models import Notification
 
 
+@dataclass(frozen=True)
+class Notice:
+    """One thing to tell some people of one organisation (see :func:`notify`)."""
+
+    organisation: Organisation
+    recipients: Iterable[User]
+    kind: str
+    params: dict
+    url: str = ""
+
+
 def notify(
     *, organisation: Organisation, recipients: Iterable[User], kind: str, params: dict, url: str = ""
 ) -> list[Notification]:
@@ -20,10 +32,22 @@ def notify(
     ``kind`` names texts registered with :func:`msp_portal.notifications.texts.register`;
     ``params`` fills their placeholders (plain JSON values).
     """
+    return notify_many([Notice(organisation, recipients, kind, params, url)])
+
+
+def notify_many(notices: Iterable[Notice]) -> list[Notification]:
+    """:func:`notify` for many notices at once: one insert and one e-mail task (the batch jobs)."""
     rows = Notification.objects.bulk_create(
         [
-            Notification(organisation=organisation, recipient=user, kind=kind, params=params, url=url)
-            for user in {user.pk: user for user in recipients}.values()
+            Notification(
+                organisation=notice.organisation,
+                recipient=user,
+                kind=notice.kind,
+                params=notice.params,
+                url=notice.url,
+            )
+            for notice in notices
+            for user in {user.pk: user for user in notice.recipients}.values()
         ]
     )
     if rows:

@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -26,6 +27,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",
     "rest_framework",
     "knox",
     "drf_spectacular",
@@ -35,6 +37,7 @@ INSTALLED_APPS = [
     "axes",
     "msp_portal.tenancy",
     "msp_portal.notifications",
+    "msp_portal.jobs",
     "licensing",
     "reports",
     "billing",
@@ -72,6 +75,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "msp_portal.tenancy.context_processors.tenancy",
+                "reports.context_processors.due_reports",
             ],
         },
     },
@@ -188,8 +192,17 @@ CELERY_RESULT_EXPIRES = 60 * 60 * 24
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_DEFAULT_QUEUE = "msp_portal"
-# The one beat schedule of the project (exactly one beat process runs it).
-CELERY_BEAT_SCHEDULE: dict = {}
+# The one beat schedule of the project (exactly one beat process runs it). Every job is
+# idempotent, so the hourly ones catch up whatever a stopped beat missed, and each MSP is served
+# at its own local midnight (time zones differ by up to 26 hours) rather than at UTC's.
+CELERY_BEAT_SCHEDULE: dict = {
+    "open-cycles": {"task": "reports.tasks.open_cycles_task", "schedule": crontab(minute=5)},
+    "send-reminders": {"task": "reports.tasks.send_reminders_task", "schedule": crontab(minute=20)},
+    "auto-submit": {"task": "reports.tasks.auto_submit_task", "schedule": 300.0},
+    "run-true-up": {"task": "licensing.tasks.run_true_up_task", "schedule": crontab(minute=35)},
+}
+# Job runs older than this are pruned from the job-run log.
+JOB_RUN_RETENTION_DAYS = env.int("JOB_RUN_RETENTION_DAYS", default=90)
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")

@@ -121,6 +121,11 @@ class TenantManagerBase(models.Manager):
         served_ids = list(Organisation.objects.filter(distributor=distributor).values_list("pk", flat=True))
         return self.with_scope(organisation=served_ids).get_queryset()
 
+    def across_tenants(self) -> models.QuerySet:
+        """System-wide read for the scheduled jobs, which serve every organisation at once.
+        Whatever they then write still names each row's own tenant. Never from a request."""
+        return self.with_scopes_disabled()
+
 
 def tenant_manager():
     return ScopedManager(organisation="organisation", _manager_class=TenantManagerBase)

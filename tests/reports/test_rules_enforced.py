@@ -11,7 +11,7 @@ from msp_portal.exceptions import DomainError, Forbidden
 from msp_portal.notifications.models import Notification
 from msp_portal.tenancy.resolve import resolve_tenant
 from reports import selectors, services
-from reports.choices import EventKind, ReportState
+from reports.choices import EventKind, PenaltyKind, ReportState
 from reports.events import record_event
 from reports.models import (
     LineComment,
@@ -383,7 +383,10 @@ def test_billable_starts_at_used_units_where_reported_else_provided(world, open_
 def test_penalty_preview_in_money_drops_to_zero_once_every_line_is_explained(world, open_report):
     side = world.a
     MspAccountSettings.objects.for_tenant(side.msp).create(
-        organisation=side.msp, penalty_percent=Decimal("10"), penalty_minimum=Decimal("5")
+        organisation=side.msp,
+        penalty_kind=PenaltyKind.PERCENT,
+        penalty_percent=Decimal("10"),
+        penalty_minimum=Decimal("5"),
     )
     report = open_report(side.msp, rows=ROWS)
     set_units(side, report, "BACKUP", 1000)

@@ -1,0 +1,117 @@
+"""Opening cycles (SPEC §2, §5): once a month has ended in an MSP's own time zone, the MSP gets
+its usage report for it, lines from the licensing seam (SPEC §3.6).
+
+Every active MSP is checked on each run (hourly in the beat): the months to open run from the
+month after its latest report (or, for an account without any, the month it was created) to the
+last month that has ended locally. So a new account gets its first report at the next run, and
+months missed while the workers were down are caught up, each with a deadline counted from now.
+
+Safe at once from several processes: each MSP is handled in its own transaction holding its
+organisation row (``FOR UPDATE SKIP LOCKED``: an MSP another run holds is left to it), and the
+(MSP, cycle) unique key lets exactly one report exist whatever happens.
+"""
+
+import datetime as dt
+import zoneinfo
+
+from django.db import transaction
+from django.db.models import Max, OuterRef, Subquery
+from django.utils import timezone
+
+from licensing.cycle_peaks import provided_units_by_cycle
+from msp_portal.jobs.services import JobRunLog
+from msp_portal.tenancy.choices import OrganisationKind
+from msp_portal.tenancy.models import Organisation
+
+from .models import UsageReport
+from .services import LineSpec, usage_report_open
+
+
+def _month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def _next_month(cycle: dt.date) -> dt.date:
+    return _month_start(cycle + dt.timedelta(days=32))
+
+
+def last_ended_cycle(msp: Organisation, now: dt.datetime) -> dt.date:
+    """The month before the one the MSP is in now, in its own time zone."""
+    local_today = now.astimezone(zoneinfo.ZoneInfo(msp.timezone)).date()
+    return _month_start(_month_start(local_today) - dt.timedelta(days=1))
+
+
+def cycles_to_open(msp: Organisation, latest_cycle: dt.date | None, now: dt.datetime) -> list[dt.date]:
+    """The months of the MSP that have ended and have no report yet (oldest first)."""
+    if latest_cycle is not None:
+        first = _next_month(latest_cycle)
+    else:
+        first = _month_start(msp.created_at.astimezone(zoneinfo.ZoneInfo(msp.timezone)).date())
+    last = last_ended_cycle(msp, now)
+    cycles = []
+    while first <= last:
+        cycles.append(first)
+        first = _next_month(first)
+    return cycles
+
+
+def _active_msps_with_latest_cycle():
+    latest = (
+        UsageReport.objects.across_tenants()
+        .filter(organisation=OuterRef("pk"))
+        .values("organisation")
+        .annotate(latest=Max("cycle"))
+        .values("latest")
+    )
+    return (
+        Organisation.objects.filter(kind=OrganisationKind.MSP, is_active=True, distributor__is_active=True)
+        .annotate(latest_cycle=Subquery(latest))
+        .order_by("pk")
+    )
+
+
+def cycles_open_due(*, log: JobRunLog, now: dt.datetime | None = None) -> None:
+    """Open every report that is due (see the module's docstring). Safe to run again: a month
+    already open is left as it is. A dry run writes nothing and lists what it would open."""
+    now = now or timezone.now()
+    for msp in _active_msps_with_latest_cycle():
+        cycles = cycles_to_open(msp, msp.latest_cycle, now)
+        if not cycles:
+            continue
+        if log.dry_run:
+            for cycle in cycles:
+                log.would(f"open {msp.name} {cycle:%Y-%m}")
+                log.add("reports_opened")
+            continue
+        _open_for_msp(msp.pk, now, log)
+
+
+@transaction.atomic
+def _open_for_msp(msp_id: int, now: dt.datetime, log: JobRunLog) -> None:
+    msp = Organisation.objects.select_for_update(skip_locked=True).filter(pk=msp_id, is_active=True).first()
+    if msp is None:  # another run holds this MSP (or it was just deactivated)
+        log.add("msps_skipped")
+        return
+    # Read again under the lock: another run may have opened some months meanwhile.
+    latest = UsageReport.objects.for_tenant(msp).aggregate(latest=Max("cycle"))["latest"]
+    cycles = cycles_to_open(msp, latest, now)
+    if not cycles:
+        return
+    provided = provided_units_by_cycle(msp=msp, first_cycle=cycles[0], last_cycle=cycles[-1])
+    for cycle in cycles:
+        lines = [
+            LineSpec(
+                product_code=row.product.product_code,
+                sku_code=row.product.sku_code,
+                product_name=row.product.name,
+                unit_type=row.product.unit_type,
+                unit_price=row.product.unit_price,
+                provided_units=row.provided,
+                used_units=row.used,
+            )
+            for row in provided[cycle]
+        ]
+        _, created = usage_report_open(msp=msp, cycle=cycle, lines=lines, opened_at=now)
+        log.add("reports_opened", created)
+        log.add("lines", len(lines) if created else 0)
+    log.add("msps")
