@@ -15,7 +15,7 @@ from msp_portal.tenancy.models import Organisation
 from msp_portal.tenancy.resolve import TenantContext
 
 from .choices import EDITABLE_STATES, STATE_TONES, EventKind, ReportState
-from .models import LineComment, MspAccountSettings, ReportEvent, UsageReport, UsageReportLine
+from .models import LineComment, MspAccountSettings, ReportEvent, ReportPenalty, UsageReport, UsageReportLine
 from .rules import LinePenalty, PenaltyPolicy, line_penalty
 
 
@@ -112,6 +112,16 @@ def penalty_preview(
             if penalty is not None:
                 penalties[line.pk] = penalty
     return PenaltyPreview(lines=penalties, total=sum((p.total for p in penalties.values()), Decimal("0.00")))
+
+
+def report_penalties(*, report: UsageReport) -> list[ReportPenalty]:
+    """The penalties applied to the report, each with its line (oldest deadline first)."""
+    return list(
+        ReportPenalty.objects.for_tenant(report.organisation)
+        .filter(report=report)
+        .select_related("line")
+        .order_by("deadline", "line__position", "pk")
+    )
 
 
 def report_history(*, report: UsageReport) -> QuerySet:
@@ -292,6 +302,7 @@ class ReportPage:
     unexplained_count: int
     discrepancy_count: int
     penalty: PenaltyPreview
+    penalties: list[ReportPenalty]  # applied at auto-submissions
     history: list[ReportEvent]
     last_rejection: ReportEvent | None
     changes: list[LineChange]
@@ -324,6 +335,7 @@ def report_page(*, tenant: TenantContext, report: UsageReport) -> ReportPage:
         unexplained_count=sum(1 for row in rows if row.needs_comment),
         discrepancy_count=sum(1 for line in lines if line.is_discrepant),
         penalty=preview,
+        penalties=report_penalties(report=report),
         history=list(report_history(report=report)),
         last_rejection=last_rejection,
         changes=changes,

@@ -4,7 +4,7 @@ from rest_framework import serializers
 
 from msp_portal.api.fields import StrictCharField
 
-from ..models import LineComment, ReportEvent, UsageReport, UsageReportLine
+from ..models import LineComment, ReportEvent, ReportPenalty, UsageReport, UsageReportLine
 from ..selectors import line_amount
 
 
@@ -83,9 +83,36 @@ class PenaltyPreviewSerializer(serializers.Serializer):
     line_ids = serializers.ListField(child=serializers.IntegerField())
 
 
+class PenaltySerializer(serializers.ModelSerializer):
+    """A penalty applied when the system auto-submitted the report."""
+
+    product_name = serializers.CharField(source="line.product_name", read_only=True)
+    reason_display = serializers.CharField(source="get_reason_display", read_only=True)
+
+    class Meta:
+        model = ReportPenalty
+        fields = [
+            "id",
+            "line",
+            "product_name",
+            "deadline",
+            "provided_units",
+            "billable_before",
+            "reset_amount",
+            "surcharge",
+            "total",
+            "currency",
+            "reason",
+            "reason_display",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
 class UsageReportDetailSerializer(UsageReportSerializer):
     lines = LineSerializer(source="page_lines", many=True, read_only=True)
     penalty_preview = PenaltyPreviewSerializer(read_only=True, allow_null=True)
+    penalties = PenaltySerializer(source="page_penalties", many=True, read_only=True)
     unexplained_line_ids = serializers.ListField(child=serializers.IntegerField(), read_only=True)
 
     class Meta(UsageReportSerializer.Meta):
@@ -96,6 +123,7 @@ class UsageReportDetailSerializer(UsageReportSerializer):
             "reviewed_at",
             "lines",
             "penalty_preview",
+            "penalties",
             "unexplained_line_ids",
         ]
         read_only_fields = fields

@@ -66,6 +66,7 @@ class ReportAPIMixin(TenantAPIMixin):
         report.discrepancy_count = page.discrepancy_count
         report.amount = page.total_amount
         report.page_lines = page.lines
+        report.page_penalties = page.penalties
         report.penalty_preview = (
             {"total": page.penalty.total, "line_ids": sorted(page.penalty.lines)}
             if page.time_left is not None

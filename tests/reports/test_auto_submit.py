@@ -297,3 +297,20 @@ def test_each_run_is_recorded_in_the_job_run_log(due_report):
     assert run.status == JobStatus.SUCCEEDED and run.finished_at is not None
     assert run.counts == {"submitted": 1, "penalised_reports": 1, "penalties": 1, "approved": 0}
     assert run.duration_seconds >= 0
+
+
+def test_the_report_page_and_the_api_show_the_penalties_applied(world, due_report, login):
+    sweep(due_report.deadline)
+    for role, org in (("msp_admin", world.a.msp), ("dist_reviewer", world.a.distributor)):
+        client = login(world.a.users[role])
+        page = client.get(f"/o/{org.slug}/reports/{due_report.pk}/")
+        assert page.status_code == 200
+        html = page.content.decode()
+        assert "Penalties applied" in html and "96.80 USD" in html
+        assert "Automatically submitted — may require review" in html
+        data = client.get(f"/api/v1/orgs/{org.slug}/usage-reports/{due_report.pk}/").json()
+        (penalty,) = data["penalties"]
+        assert (penalty["billable_before"], penalty["provided_units"], penalty["total"]) == (36, 40, "96.80")
+        assert penalty["reason"] == "unexplained_discrepancy"
+    other = login(world.b.users["dist_admin"])
+    assert other.get(f"/api/v1/orgs/{world.b.distributor.slug}/usage-reports/{due_report.pk}/").status_code == 404
