@@ -84,7 +84,9 @@ def plan_submission(
     return submission
 
 
-def _due_reports(now: dt.datetime, *, limit: int, skip: set[int], lock: bool) -> list[UsageReport]:
+def _due_reports(
+    now: dt.datetime, *, limit: int, skip: set[int], lock: bool, only: list[int] | None = None
+) -> list[UsageReport]:
     queryset = (
         UsageReport.objects.across_tenants()
         .filter(state__in=EDITABLE_STATES, deadline__lte=now)
@@ -92,6 +94,8 @@ def _due_reports(now: dt.datetime, *, limit: int, skip: set[int], lock: bool) ->
         .select_related("organisation", "organisation__distributor")
         .order_by("deadline", "pk")
     )
+    if only is not None:
+        queryset = queryset.filter(pk__in=only)
     if lock:
         # SKIP LOCKED: a report another sweep holds is its business; OF self: the MSP and
         # distributor rows joined for their names are not locked.
@@ -295,7 +299,13 @@ def _count(log: JobRunLog, submissions: list[Submission]) -> None:
         log.add("approved", sub.approve)
 
 
-def auto_submit_due(*, log: JobRunLog, now: dt.datetime | None = None, batch_size: int = BATCH_SIZE) -> None:
+def auto_submit_due(
+    *,
+    log: JobRunLog,
+    now: dt.datetime | None = None,
+    batch_size: int = BATCH_SIZE,
+    report_ids: list[int] | None = None,
+) -> None:
     """Auto-submit every report whose deadline has passed (see the module's docstring).
 
     Safe to run again, or at once from several processes. A dry run (``log.dry_run``) writes
@@ -305,7 +315,7 @@ def auto_submit_due(*, log: JobRunLog, now: dt.datetime | None = None, batch_siz
     """
     now = now or timezone.now()
     if log.dry_run:
-        for sub in _plan_batch(_due_reports(now, limit=10**9, skip=set(), lock=False)):
+        for sub in _plan_batch(_due_reports(now, limit=10**9, skip=set(), lock=False, only=report_ids)):
             log.would(_describe(sub))
             _count(log, [sub])
         return
@@ -314,7 +324,7 @@ def auto_submit_due(*, log: JobRunLog, now: dt.datetime | None = None, batch_siz
         reports: list[UsageReport] = []
         try:
             with transaction.atomic():
-                reports = _due_reports(now, limit=batch_size, skip=failed, lock=True)
+                reports = _due_reports(now, limit=batch_size, skip=failed, lock=True, only=report_ids)
                 if not reports:
                     return
                 submissions = _plan_batch(reports)

@@ -27,11 +27,13 @@ from django.db.models import F
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from msp_portal.jobs.services import JobRunLog
 from msp_portal.notifications.models import Notification
 from msp_portal.tenancy.models import Organisation, User
 from msp_portal.tenancy.resolve import TenantContext, resolve_tenant
 
 from . import services
+from .auto_submit import auto_submit_due
 from .choices import PenaltyKind
 from .models import LineComment, MspAccountSettings, ReportEvent, UsageReport, UsageReportLine
 from .services import LineSpec
@@ -94,6 +96,7 @@ CONTOSO = DemoAccount(
         2: "resubmitted_under_review",
         3: "rejected",
         5: "approved_after_rejection",
+        7: "auto_submitted",
         9: "approved_after_rejection",
     },
 )
@@ -118,7 +121,13 @@ FABRIKAM = DemoAccount(
             "VEEAM-VB365", "Veeam Backup for Microsoft 365", "user", "1.90", 112, 0.005, sku="VCSP-M"
         ),
     ),
-    stories={1: "preparation", 2: "under_review", 3: "rejected", 6: "approved_after_rejection"},
+    stories={
+        1: "preparation",
+        2: "under_review",
+        3: "rejected",
+        4: "auto_submitted",
+        6: "approved_after_rejection",
+    },
 )
 
 DEMO_ACCOUNTS = (CONTOSO, FABRIKAM)
@@ -355,6 +364,25 @@ class _Storyteller:
             "explain each difference with the date the licences were released.",
             at_fault,
         )
+
+    def auto_submitted(self, report, t0, rng):
+        """The MSP explained one discrepancy and let the deadline pass: the system submitted the
+        report, resetting the unexplained lines with the account's surcharge; the reviewer then
+        approved it."""
+        lines = self.lines(report)
+        discrepant = [line for line in lines if line.is_discrepant]
+        if discrepant:
+            self.msp_comment(
+                report,
+                discrepant[0],
+                t0 + dt.timedelta(days=2),
+                _explanation(discrepant[0], report.cycle, rng),
+            )
+        deadline = UsageReport.objects.for_tenant(self.msp).get(pk=report.pk).deadline
+        moment = deadline + dt.timedelta(minutes=3)  # the beat's next tick
+        with _clock_at(moment):
+            auto_submit_due(log=JobRunLog(), now=moment, report_ids=[report.pk])
+        self.approve(report, deadline + dt.timedelta(days=1, hours=3))
 
     def preparation(self, report, t0, rng):
         """Work in progress: one discrepancy explained, one corrected, the rest still red."""

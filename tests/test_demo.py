@@ -28,9 +28,16 @@ from licensing.models import (
 from msp_portal.demo import DEMO_PASSWORD, DEMO_USERS, demo_data_load
 from msp_portal.notifications.models import Notification
 from msp_portal.tenancy.models import Membership, Organisation, User
-from reports.choices import ReportState
+from reports.choices import ReportState, SubmissionKind
 from reports.demo import DEMO_ACCOUNTS
-from reports.models import LineComment, MspAccountSettings, ReportEvent, UsageReport, UsageReportLine
+from reports.models import (
+    LineComment,
+    MspAccountSettings,
+    ReportEvent,
+    ReportPenalty,
+    UsageReport,
+    UsageReportLine,
+)
 from reports.selectors import report_lines
 
 DEMO_MSPS = ("contoso", "fabrikam")
@@ -123,6 +130,21 @@ def test_each_demo_msp_has_a_year_of_reports_in_every_state(demo):
         assert approved.filter(rejection_count__gte=1).exists(), slug
         for report in approved:
             assert not unexplained(report)
+
+
+def test_each_demo_msp_has_a_report_the_system_submitted_with_penalties(demo):
+    for slug in DEMO_MSPS:
+        msp = Organisation.objects.get(slug=slug)
+        report = UsageReport.objects.for_tenant(msp).get(submission_kind=SubmissionKind.AUTOMATIC_PENALISED)
+        assert report.state == ReportState.APPROVED and report.needs_review_flag
+        assert report.submitted_at > report.deadline and report.submitted_by is None
+        penalties = ReportPenalty.objects.for_tenant(msp).filter(report=report)
+        assert penalties.count() == 2  # three discrepancies, one explained in time
+        assert all(p.deadline == report.deadline and p.total > 0 for p in penalties)
+        if slug == "contoso":  # 5 % surcharge with a 2.00 minimum per line
+            assert all(p.surcharge >= Decimal("2.00") for p in penalties)
+        else:  # Fabrikam: the reset only
+            assert all(p.surcharge == 0 for p in penalties)
 
 
 def test_demo_account_settings(demo):
