@@ -36,12 +36,23 @@ from django.db import transaction
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from msp_portal.jobs.services import JobRunLog
 from msp_portal.tenancy.models import Organisation, User
 from msp_portal.tenancy.resolve import resolve_tenant
 
 from . import services
 from .choices import BillingType, Program
-from .models import AssignmentEvent, CostCenter, License, Product, Purchase, PurchaseLine, Subscription
+from .models import (
+    AssignmentEvent,
+    CostCenter,
+    License,
+    Product,
+    Purchase,
+    PurchaseLine,
+    Subscription,
+    TrueUpCharge,
+)
+from .true_up import true_up_run_due
 
 DISTRIBUTOR = "northwind"
 DISTRIBUTOR_ADMIN = "dist.admin@northwind.example"
@@ -216,7 +227,7 @@ CONTOSO = DemoMsp(
             phone=True,
         ),
         Holding(
-            "MS-VISIO-P2",  # a project went to 8 for 6 owned, then back to 5: a true-up is still due
+            "MS-VISIO-P2",  # a project went to 8 for 6 owned, then back to 5: the last true-up billed it
             bought=((0, 6),),
             path=((0, 3), (8, 5), (10, 8), (11, 5), (13, 5)),
             split=(("RND-DEV", 1),),
@@ -793,6 +804,9 @@ def licensing_demo_load() -> dict[str, int]:
     catalog = _catalog_load(distributor)
     for spec in DEMO_MSPS:
         _story_tell(spec, catalog, now)
+    # The anniversary of the demo terms was two months ago: the true-up job bills that year, as
+    # the beat would have (run again, it bills nothing twice).
+    true_up_run_due(log=JobRunLog(), now=now)
     with scopes_disabled():
         return {
             "catalog_products": Product.objects.count(),
@@ -802,4 +816,5 @@ def licensing_demo_load() -> dict[str, int]:
             "purchase_lines": PurchaseLine.objects.count(),
             "licenses": License.objects.count(),
             "assignment_events": AssignmentEvent.objects.count(),
+            "true_up_charges": TrueUpCharge.objects.count(),
         }

@@ -275,3 +275,45 @@ class AssignmentEvent(TenantModel):
 
     def __str__(self):
         return f"{self.kind} {self.at:%Y-%m-%d}"
+
+
+class TrueUpCharge(TenantModel):
+    """What the yearly true-up of a subscription bills: the peak of the true-up year beyond the
+    licenses owned at its end (SPEC §3.6). One row per subscription and anniversary, kept even
+    at zero units (the year was checked); a database trigger refuses UPDATE and DELETE."""
+
+    subscription = models.ForeignKey(
+        Subscription, models.PROTECT, related_name="true_up_charges", verbose_name=_("subscription")
+    )
+    true_up_date = models.DateField(_("true-up date"))
+    period_start = models.DateTimeField(_("year from"))
+    period_end = models.DateTimeField(_("year until"))
+    peak_units = models.PositiveIntegerField(_("peak"))
+    peak_reached_at = models.DateTimeField(_("peak first reached"), null=True, blank=True)
+    owned_units = models.PositiveIntegerField(_("owned at the true-up"))
+    units = models.PositiveIntegerField(_("units billed"))
+    unit_price = models.DecimalField(_("unit price"), max_digits=14, decimal_places=4)
+    amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("true-up charge")
+        verbose_name_plural = _("true-up charges")
+        ordering = ["-true_up_date", "subscription_id"]
+        constraints = [
+            # The job's last guard: a second run, a retry or a concurrent worker cannot bill one
+            # anniversary twice.
+            models.UniqueConstraint(
+                fields=["organisation", "subscription", "true_up_date"],
+                name="%(app_label)s_%(class)s_unique_per_anniversary",
+                violation_error_message=_("This subscription's true-up for this date was already charged."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(period_start__lt=models.F("period_end")),
+                name="%(app_label)s_%(class)s_period_ordered",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.subscription_id} {self.true_up_date:%Y-%m-%d}: {self.units}"

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from msp_portal.notifications.texts import register
 
 OVERALLOCATED = "license_overallocated"
+TRUE_UP_CHARGED = "true_up_charged"
 
 
 def register_texts() -> None:
@@ -14,5 +15,14 @@ def register_texts() -> None:
         _(
             "More licenses are assigned than owned, beyond your alert threshold of %(threshold)s. "
             "Buy more licenses, remove assignments, or wait for the yearly true-up (billed on the peak)."
+        ),
+    )
+    register(
+        TRUE_UP_CHARGED,
+        _("Yearly true-up: %(total)s charged"),
+        _(
+            "The true-up billed the peak of the year above the licenses you owned: %(units)s license(s) "
+            "over %(count)s subscription(s) (%(products)s), %(total)s in all. Each subscription's page "
+            "shows its peak, when it was reached and what you owned."
         ),
     )

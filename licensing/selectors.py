@@ -24,6 +24,7 @@ from .models import (
     PurchaseAllocation,
     PurchaseLine,
     Subscription,
+    TrueUpCharge,
 )
 from .peaks import Peak
 
@@ -149,17 +150,49 @@ def peaks(
 # --- subscription status ----------------------------------------------------------------------
 
 
+def anniversary(term_start: dt.date, years: int) -> dt.date:
+    """The term's anniversary ``years`` after its start (0: the start itself); a term started on
+    29 February has its anniversaries on 28 February off leap years."""
+    try:
+        return term_start.replace(year=term_start.year + years)
+    except ValueError:
+        return dt.date(term_start.year + years, 2, 28)
+
+
+def local_midnight(day: dt.date, timezone_name: str) -> dt.datetime:
+    """The moment ``day`` begins in the given time zone, in UTC."""
+    return dt.datetime.combine(day, dt.time.min, tzinfo=zoneinfo.ZoneInfo(timezone_name)).astimezone(dt.UTC)
+
+
 def next_anniversary(term_start: dt.date, today: dt.date) -> dt.date:
     """The next yearly true-up date of a term (29 February falls on 28 February off leap years)."""
-    year = today.year
-    while True:
-        try:
-            candidate = term_start.replace(year=year)
-        except ValueError:
-            candidate = dt.date(year, 2, 28)
-        if candidate > today:
-            return candidate
-        year += 1
+    years = max(today.year - term_start.year, 1)
+    while anniversary(term_start, years) <= today:
+        years += 1
+    return anniversary(term_start, years)
+
+
+@dataclass(frozen=True)
+class TrueUpYear:
+    """The true-up year running at some moment: from the MSP-local midnight of the previous
+    anniversary (or of the term start) to that of the next one, the true-up ``date``."""
+
+    start: dt.datetime
+    end: dt.datetime
+    date: dt.date
+
+
+def true_up_year(*, term_start: dt.date, timezone_name: str, now: dt.datetime) -> TrueUpYear:
+    """The true-up year of a term running at ``now`` in the MSP's time zone (the one the next
+    true-up will charge; licensing.true_up uses the same anniversaries)."""
+    today = now.astimezone(zoneinfo.ZoneInfo(timezone_name)).date()
+    date = next_anniversary(term_start, today)
+    years = date.year - term_start.year
+    return TrueUpYear(
+        start=local_midnight(anniversary(term_start, years - 1), timezone_name),
+        end=local_midnight(date, timezone_name),
+        date=date,
+    )
 
 
 @dataclass(frozen=True)
@@ -172,8 +205,9 @@ class SubscriptionStatus:
     percent: int  # assigned as a share of owned (100 when nothing is owned but something assigned)
     near_capacity: bool
     can_be_removed: int  # unassigned owned licenses
-    peak_year: Peak
+    peak_year: Peak  # the past 365 days
     peak_term: Peak
+    peak_true_up: Peak  # the current true-up year, from the last anniversary: what the true-up bills
     true_up_units: int
     true_up_amount: Decimal
     true_up_date: dt.date
@@ -187,7 +221,9 @@ def subscription_statuses(
     *, organisation: Organisation, now: dt.datetime | None = None
 ) -> list[SubscriptionStatus]:
     """Every subscription of the MSP with counts, peaks (past year and full term) and the
-    expected true-up, in a fixed number of queries."""
+    expected true-up: what :mod:`licensing.true_up` will charge at the next anniversary if
+    nothing changes (the peak since the last anniversary beyond the licenses owned now). One
+    query per distinct term start for the peaks, else a fixed number."""
     now = now or timezone.now()
     subscriptions = list(
         Subscription.objects.for_tenant(organisation)
@@ -207,13 +243,19 @@ def subscription_statuses(
         organisation=organisation, subscription_ids=ids, start=now - dt.timedelta(days=365), end=until
     )
     term_peaks = _term_peaks(organisation, subscriptions, until)
+    years = {
+        term_start: true_up_year(term_start=term_start, timezone_name=organisation.timezone, now=now)
+        for term_start in {sub.term_start for sub in subscriptions}
+    }
+    true_up_peaks = _true_up_peaks(organisation, subscriptions, years, until)
     settings = licensing_settings(organisation=organisation)
     statuses = []
     for sub in subscriptions:
         year_peak = year_peaks.get(sub.pk, Peak(0, None))
-        # The true-up bills the highest count of the past year beyond what is owned, even if the
+        true_up_peak = true_up_peaks.get(sub.pk, Peak(0, None))
+        # The true-up bills the highest count of its year beyond what is owned, even if the
         # excess was removed since (only programs that allow over-allocation have one).
-        true_up_units = max(year_peak.units - sub.owned, 0) if sub.product.allows_overallocation else 0
+        true_up_units = max(true_up_peak.units - sub.owned, 0) if sub.product.allows_overallocation else 0
         excess = max(sub.assigned - sub.owned, 0)
         percent = round(sub.assigned * 100 / sub.owned) if sub.owned else (100 if sub.assigned else 0)
         statuses.append(
@@ -228,9 +270,10 @@ def subscription_statuses(
                 can_be_removed=sub.free_owned,
                 peak_year=year_peak,
                 peak_term=term_peaks.get(sub.pk, Peak(0, None)),
+                peak_true_up=true_up_peak,
                 true_up_units=true_up_units,
                 true_up_amount=round_money(true_up_units * sub.product.unit_price),
-                true_up_date=next_anniversary(sub.term_start, now.date()),
+                true_up_date=years[sub.term_start].date,
             )
         )
     return statuses
@@ -246,6 +289,23 @@ def _term_peaks(
     found: dict[int, Peak] = {}
     for term_start, ids in by_start.items():
         start = dt.datetime.combine(term_start, dt.time.min, tzinfo=dt.UTC)
+        found.update(peaks(organisation=organisation, subscription_ids=ids, start=start, end=until))
+    return found
+
+
+def _true_up_peaks(
+    organisation: Organisation,
+    subscriptions: list[Subscription],
+    years: dict[dt.date, TrueUpYear],
+    until: dt.datetime,
+) -> dict[int, Peak]:
+    """Peaks of the current true-up year, one query per term start (as for the full term)."""
+    by_start: dict[dt.date, list[int]] = {}
+    for sub in subscriptions:
+        by_start.setdefault(sub.term_start, []).append(sub.pk)
+    found: dict[int, Peak] = {}
+    for term_start, ids in by_start.items():
+        start = years[term_start].start
         found.update(peaks(organisation=organisation, subscription_ids=ids, start=start, end=until))
     return found
 
@@ -288,6 +348,20 @@ def new_maximum_rows(
             best = running
             rows.append((event.at, running, event.owned_after))
     return rows
+
+
+def true_up_charge_list(*, organisation: Organisation, subscription: Subscription | None = None) -> QuerySet:
+    """True-up charges, newest true-up first: an MSP's own, or those of every MSP a distributor
+    serves; optionally of one subscription."""
+    if organisation.is_distributor:
+        charges = TrueUpCharge.objects.for_served_msps_of(organisation)
+    else:
+        charges = TrueUpCharge.objects.for_tenant(organisation)
+    if subscription is not None:
+        charges = charges.filter(subscription=subscription)
+    return charges.select_related("organisation", "subscription__product").order_by(
+        "-true_up_date", "organisation__name", "subscription_id", "pk"
+    )
 
 
 # --- the seam to usage reports ----------------------------------------------------------------

@@ -10,6 +10,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from msp_portal.health import healthz
 from msp_portal.tenancy import views as tenancy_views
 from msp_portal.tenancy.api import views as tenancy_api
+from reports.api.urls import account_urlpatterns as report_account_api
 
 api_v1 = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -20,6 +21,7 @@ api_v1 = [
     path("me/", tenancy_api.MeView.as_view(), name="api-me"),
     path("orgs/<slug:org_slug>/", include("msp_portal.tenancy.api.urls")),
     path("orgs/<slug:org_slug>/usage-reports/", include("reports.api.urls")),
+    path("orgs/<slug:org_slug>/", include(report_account_api)),
     path("orgs/<slug:org_slug>/", include("licensing.api.urls")),
 ]
 

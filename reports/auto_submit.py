@@ -25,11 +25,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import DatabaseError, InterfaceError, OperationalError, transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from msp_portal.jobs.services import JobRunLog
+from msp_portal.jobs.tasks import TRANSIENT_ERRORS
 from msp_portal.notifications.services import Notice, notify_many
 from msp_portal.tenancy.choices import Role
 from msp_portal.tenancy.selectors import users_with_roles_by_organisation
@@ -43,7 +44,6 @@ from .rules import LinePenalty, line_penalty
 from .selectors import is_clean, policy_of
 
 BATCH_SIZE = 250
-TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 
 
 @dataclass

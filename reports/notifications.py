@@ -63,7 +63,7 @@ def register_texts() -> None:
     )
     register(
         REPORTS_AUTO_SUBMITTED,
-        _("%(count)s usage reports were submitted automatically"),
+        _("Usage reports submitted automatically: %(count)s"),
         _(
             "Their deadlines passed: %(penalised)s of them carry penalties and may require review; "
             "%(approved)s had no discrepancy and were approved automatically."

@@ -24,6 +24,7 @@ from licensing.models import (
     PurchaseAllocation,
     PurchaseLine,
     Subscription,
+    TrueUpCharge,
 )
 from msp_portal.demo import DEMO_PASSWORD, DEMO_USERS, demo_data_load
 from msp_portal.notifications.models import Notification
@@ -207,8 +208,15 @@ def test_each_demo_msp_has_one_over_allocation_with_a_true_up_and_one_near_capac
                 assert status.assigned <= status.owned
             assert status.peak_year.units >= status.assigned
     contoso = {s.product.product_code: s for s in statuses_of("contoso")}
-    # Visio went over what was owned three months ago and came back: the true-up still bills it.
-    assert contoso["MS-VISIO-P2"].excess == 0 and contoso["MS-VISIO-P2"].true_up_units == 2
+    # Visio went over what was owned before the anniversary two months ago and came back: that
+    # year's true-up billed it anyway (the demo runs the job), and the new year expects nothing.
+    visio = contoso["MS-VISIO-P2"]
+    assert visio.excess == 0 and visio.true_up_units == 0
+    (charge,) = TrueUpCharge.objects.for_tenant(visio.subscription.organisation).filter(
+        subscription=visio.subscription
+    )
+    assert (charge.peak_units, charge.owned_units, charge.units) == (8, 6, 2)
+    assert charge.amount == 2 * visio.product.unit_price
 
 
 def test_each_demo_msp_has_a_cost_center_tree_and_purchases_split_over_it(demo):

@@ -67,6 +67,8 @@ ID_OF = {
     "subscription_id": lambda org: _licensing(org)["subscription"].pk,
     "license_id": lambda org: _licensing(org)["license"].pk,
     "purchase_id": lambda org: _licensing(org)["purchase"].pk,
+    # An MSP the distributor serves; an MSP's own id for an MSP.
+    "msp_id": lambda org: org.pk if org.is_msp else org.served_msps.values_list("pk", flat=True).first(),
 }
 
 

@@ -1,4 +1,3 @@
-import re
 from decimal import Decimal
 
 from django.core.validators import RegexValidator
@@ -6,50 +5,30 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from msp_portal.api.fields import StrictCharField, StrictChoiceField
+from msp_portal.api.fields import (
+    StrictBooleanField,
+    StrictCharField,
+    StrictChoiceField,
+    StrictDecimalField,
+    StrictIntegerField,
+)
 
 from ..choices import BillingType, Program
-from ..models import AssignmentEvent, CostCenter, License, Product, Purchase, PurchaseAllocation, PurchaseLine
+from ..models import (
+    AssignmentEvent,
+    CostCenter,
+    License,
+    Product,
+    Purchase,
+    PurchaseAllocation,
+    PurchaseLine,
+    TrueUpCharge,
+)
 from ..services import MAX_QUANTITY
 
 ID_MAX = 2**63 - 1  # identifiers are 64-bit
 
 # --- strict input fields: JSON types as the schema says, nothing coerced ------------------------
-
-
-class StrictIntegerField(serializers.IntegerField):
-    """A JSON whole number: "5", 5.0 and true are refused."""
-
-    default_error_messages = {"not_integer": _("Send a whole number (a JSON integer).")}
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int):
-            self.fail("not_integer")
-        return super().to_internal_value(data)
-
-
-class StrictBooleanField(serializers.BooleanField):
-    """JSON true or false only."""
-
-    default_error_messages = {"not_boolean": _("Send true or false.")}
-
-    def to_internal_value(self, data):
-        if not isinstance(data, bool):
-            self.fail("not_boolean")
-        return data
-
-
-class StrictDecimalField(serializers.DecimalField):
-    """A decimal number written as text in plain digits ("12.50")."""
-
-    default_error_messages = {"not_decimal_text": _('Send the amount as text in digits, such as "12.50".')}
-
-    def to_internal_value(self, data):
-        whole = self.max_digits - self.decimal_places
-        pattern = rf"-?[0-9]{{1,{whole}}}(?:\.[0-9]{{1,{self.decimal_places}}})?"
-        if not isinstance(data, str) or not re.fullmatch(pattern, data):
-            self.fail("not_decimal_text")
-        return super().to_internal_value(data)
 
 
 class FullMatchRegexValidator(RegexValidator):
@@ -200,7 +179,11 @@ class PeakSerializer(serializers.Serializer):
 
 
 class TrueUpSerializer(serializers.Serializer):
-    units = serializers.IntegerField(source="true_up_units", help_text="max(past-year peak − owned, 0).")
+    units = serializers.IntegerField(
+        source="true_up_units",
+        help_text="max(peak since the last anniversary − owned now, 0): what the true-up will bill if "
+        "nothing changes.",
+    )
     amount = serializers.DecimalField(source="true_up_amount", max_digits=16, decimal_places=2)
     currency = serializers.CharField(source="subscription.product.currency")
     date = serializers.DateField(source="true_up_date", help_text="The next yearly true-up date of the term.")
@@ -223,9 +206,67 @@ class SubscriptionStatusSerializer(serializers.Serializer):
     can_be_removed = serializers.IntegerField(help_text="Unassigned licenses: the most a removal can take.")
     peak_year = PeakSerializer(help_text="Peak of the past 365 days.")
     peak_term = PeakSerializer(help_text="Peak since the term started.")
+    peak_true_up = PeakSerializer(
+        help_text="Peak of the current true-up year (since the last anniversary of the term): what the "
+        "true-up bills."
+    )
     true_up = TrueUpSerializer(
         source="*", help_text="The expected true-up (0 units where the program has none)."
     )
+
+
+class MspRefSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+
+
+class TrueUpChargeSerializer(serializers.ModelSerializer):
+    """A yearly true-up charged: the peak of the true-up year beyond the licenses owned at its
+    end, in units and money."""
+
+    msp = MspRefSerializer(source="organisation", read_only=True)
+    subscription = serializers.IntegerField(source="subscription_id", read_only=True)
+    product = ProductSummarySerializer(source="subscription.product", read_only=True)
+    period_start = serializers.DateTimeField(
+        read_only=True,
+        help_text="Start of the true-up year: the MSP-local midnight of the previous anniversary.",
+    )
+    period_end = serializers.DateTimeField(
+        read_only=True,
+        help_text="End of the true-up year (excluded): the MSP-local midnight of the true-up date.",
+    )
+    peak_units = serializers.IntegerField(
+        read_only=True, help_text="The most licenses assigned at any moment of the year."
+    )
+    peak_reached_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="When the peak was first reached (null: nothing assigned)."
+    )
+    owned_units = serializers.IntegerField(read_only=True, help_text="Licenses owned at the end of the year.")
+    units = serializers.IntegerField(read_only=True, help_text="Units billed: max(peak − owned, 0).")
+    amount = serializers.DecimalField(
+        max_digits=16, decimal_places=2, read_only=True, help_text="units × unit price, rounded half-up."
+    )
+
+    class Meta:
+        model = TrueUpCharge
+        fields = [
+            "id",
+            "msp",
+            "subscription",
+            "product",
+            "true_up_date",
+            "period_start",
+            "period_end",
+            "peak_units",
+            "peak_reached_at",
+            "owned_units",
+            "units",
+            "unit_price",
+            "amount",
+            "currency",
+            "created_at",
+        ]
+        read_only_fields = fields
 
 
 class SubscriptionOverviewSerializer(serializers.Serializer):

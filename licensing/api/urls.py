@@ -44,6 +44,7 @@ urlpatterns = [
         views.HistoryCsvView.as_view(),
         name="api-subscription-history-csv",
     ),
+    path("true-ups/", views.TrueUpChargeListView.as_view(), name="api-true-up-list"),
     path("licenses/", views.LicenseListView.as_view(), name="api-license-list"),
     path("licenses/move/", views.LicenseMoveView.as_view(), name="api-license-move"),
     path("licenses/bulk-assign/", views.BulkAssignView.as_view(), name="api-license-bulk-assign"),

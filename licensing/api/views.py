@@ -1,9 +1,11 @@
 """API of licensing under /api/v1/orgs/<org_slug>/: the catalog (an MSP reads its distributor's,
-a distributor's admins manage their own), and an MSP's cost centers, subscriptions, licenses and
-purchases. Views parse, call one service, answer."""
+a distributor's admins manage their own), an MSP's cost centers, subscriptions, licenses and
+purchases, and the true-ups charged (an MSP's own, or a distributor's served MSPs'). Views parse,
+call one service, answer."""
 
 import zoneinfo
 
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError
 from django.http import Http404
 from django.utils import timezone
@@ -25,8 +27,8 @@ from msp_portal.tenancy.views_base import TenantAPIMixin
 
 from .. import selectors, services
 from ..bulk import MAX_BYTES
-from ..models import AssignmentEvent, CostCenter, License, Product, Purchase, Subscription
-from .filters import CostCenterFilter, LicenseAPIFilter, ProductFilter
+from ..models import AssignmentEvent, CostCenter, License, Product, Purchase, Subscription, TrueUpCharge
+from .filters import CostCenterFilter, LicenseAPIFilter, ProductFilter, TrueUpChargeFilter
 from .serializers import (
     AssignmentEventSerializer,
     AssignSerializer,
@@ -47,6 +49,7 @@ from .serializers import (
     RemoveSerializer,
     SubscriptionOverviewSerializer,
     SubscriptionStatusSerializer,
+    TrueUpChargeSerializer,
 )
 
 UNSUPPORTED_MEDIA_TYPE = {
@@ -399,6 +402,32 @@ class HistoryCsvView(LicensingAPIMixin, APIView):
                 for at, assigned, owned in rows
             ),
         )
+
+
+# --- true-ups ---------------------------------------------------------------------------------
+
+
+class TrueUpChargeListView(TenantAPIMixin, ListAPIView):
+    """The yearly true-ups charged, newest first: an MSP's own, or those of every MSP a
+    distributor serves. Each bills max(peak of the true-up year − owned at its end, 0) units.
+    Readable by roles that see licensing or invoices. Filters: subscription, year (of the
+    true-up date), msp (slug, for a distributor)."""
+
+    serializer_class = TrueUpChargeSerializer
+    queryset = TrueUpCharge.objects.none()  # for the schema only
+    filterset_class = TrueUpChargeFilter
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if not (self.tenant.can(Perm.VIEW_LICENSING) or self.tenant.can(Perm.VIEW_INVOICES)):
+            raise PermissionDenied
+
+    def get_queryset(self):
+        return selectors.true_up_charge_list(organisation=self.tenant.organisation)
+
+    @extend_schema(responses={200: TrueUpChargeSerializer(many=True), **error_responses(400, 401, 403, 404)})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
 
 
 # --- licenses ---------------------------------------------------------------------------------

@@ -38,7 +38,8 @@ class SubscriptionMixin(LicensingViewMixin):
 
 
 class SubscriptionDetailView(SubscriptionMixin, TemplateView):
-    """A subscription in detail: allocation, peaks, true-up, removal, and its history."""
+    """A subscription in detail: allocation, peaks, expected true-up, removal, the true-ups
+    charged, and its history."""
 
     template_name = "licensing/subscription_detail.html"
 
@@ -53,6 +54,9 @@ class SubscriptionDetailView(SubscriptionMixin, TemplateView):
             organisation=organisation, subscription=self.subscription
         )
         page = Paginator(history, HISTORY_PER_PAGE).get_page(self.request.GET.get("page"))
+        true_ups = list(
+            selectors.true_up_charge_list(organisation=organisation, subscription=self.subscription)
+        )
         context = self.get_context_data(
             card=card,
             status=card.status,
@@ -61,6 +65,7 @@ class SubscriptionDetailView(SubscriptionMixin, TemplateView):
             remove_form=remove_form,
             page_obj=page,
             events=list(page),
+            true_ups=true_ups,
             can_manage=self.can_manage,
             near_capacity_percent=selectors.licensing_settings(
                 organisation=organisation

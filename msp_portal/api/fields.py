@@ -1,5 +1,7 @@
 """Serializer fields that refuse what DRF would silently coerce (a number where text is due)."""
 
+import re
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -27,3 +29,38 @@ class StrictEmailField(StrictTextMixin, serializers.EmailField):
 
 class StrictChoiceField(StrictTextMixin, serializers.ChoiceField):
     pass
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON whole number: "5", 5.0 and true are refused."""
+
+    default_error_messages = {"not_integer": _("Send a whole number (a JSON integer).")}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("not_integer")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """JSON true or false only."""
+
+    default_error_messages = {"not_boolean": _("Send true or false.")}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("not_boolean")
+        return data
+
+
+class StrictDecimalField(serializers.DecimalField):
+    """A decimal number written as text in plain digits ("12.50")."""
+
+    default_error_messages = {"not_decimal_text": _('Send the amount as text in digits, such as "12.50".')}
+
+    def to_internal_value(self, data):
+        whole = self.max_digits - self.decimal_places
+        pattern = rf"-?[0-9]{{1,{whole}}}(?:\.[0-9]{{1,{self.decimal_places}}})?"
+        if not isinstance(data, str) or not re.fullmatch(pattern, data):
+            self.fail("not_decimal_text")
+        return super().to_internal_value(data)

@@ -26,9 +26,22 @@ NAV_ENTRIES: list[NavEntry] = [
     NavEntry(_("Dashboard"), "tenancy:dashboard", "home"),
     NavEntry(_("Usage reports"), "reports:report-list", "file", perm=Perm.VIEW_OWN_REPORTS, kind="msp"),
     NavEntry(
-        _("Review queue"), "reports:report-list", "inbox", perm=Perm.VIEW_SERVED_REPORTS, kind="distributor"
+        _("Review queue"),
+        "reports:report-list",
+        "inbox",
+        perm=Perm.VIEW_SERVED_REPORTS,
+        kind="distributor",
+        active_for=("reports:report-", "reports:draft-", "reports:line-", "reports:comment-"),
     ),
     NavEntry(_("MSP accounts"), "tenancy:msp-list", "building", kind="distributor"),
+    NavEntry(
+        _("MSP account settings"),
+        "reports:account-settings-list",
+        "settings",
+        perm=Perm.VIEW_SERVED_REPORTS,
+        kind="distributor",
+        active_for=("reports:account-settings-",),
+    ),
     NavEntry(_("Licenses"), "licensing_licenses:license-list", "key", perm=Perm.VIEW_LICENSING, kind="msp"),
     NavEntry(
         _("Catalog"),

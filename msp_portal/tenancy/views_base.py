@@ -37,7 +37,12 @@ class TenantViewMixin:
             self.load_objects()
             if self.required_perm and not self.tenant.can(self.required_perm):
                 raise PermissionDenied
-            return super().dispatch(request, *args, **kwargs)
+            response = super().dispatch(request, *args, **kwargs)
+            # A TemplateResponse renders lazily, after this block: render it here, so its dates
+            # show in the organisation's time zone too.
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()
+            return response
 
     def load_objects(self) -> None:
         """Fetch the objects named in the URL through the tenant (Http404 when not visible)."""

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import accounts, views
 
 urlpatterns = [
     path("", views.UsageReportListView.as_view(), name="api-report-list"),
@@ -15,5 +15,15 @@ urlpatterns = [
         "<int:report_id>/lines/<int:line_id>/comments/",
         views.CommentListView.as_view(),
         name="api-line-comments",
+    ),
+]
+
+# Mounted at /api/v1/orgs/<org_slug>/ by msp_portal/urls.py (not under usage-reports/).
+account_urlpatterns = [
+    path("msp-accounts/", accounts.MspAccountListView.as_view(), name="api-msp-account-list"),
+    path(
+        "msp-accounts/<int:msp_id>/settings/",
+        accounts.MspAccountSettingsView.as_view(),
+        name="api-msp-account-settings",
     ),
 ]

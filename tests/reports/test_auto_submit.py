@@ -16,7 +16,7 @@ from reports.auto_submit import auto_submit_due
 from reports.choices import EventKind, PenaltyKind, ReportState, SubmissionKind
 from reports.models import MspAccountSettings, ReportEvent, ReportPenalty, UsageReport, UsageReportLine
 
-from ..factories import MspFactory
+from ..factories import MembershipFactory, MspFactory, UserFactory
 from .conftest import line_specs
 
 UTC = dt.UTC
@@ -111,7 +111,7 @@ def test_the_msp_admins_and_the_distributor_are_told(world, due_report):
     assert "1 line(s), 96.80 USD" in msp_notice.body
     digests = Notification.objects.for_tenant(world.a.distributor)
     assert {n.recipient for n in digests} == {world.a.users["dist_admin"], world.a.users["dist_reviewer"]}
-    assert digests.first().title == "1 usage reports were submitted automatically"
+    assert digests.first().title == "Usage reports submitted automatically: 1"
     assert "submission_kind=automatic_penalised" in digests.first().url
     assert not Notification.objects.for_tenant(world.b.distributor).exists()
 
@@ -313,4 +313,22 @@ def test_the_report_page_and_the_api_show_the_penalties_applied(world, due_repor
         assert (penalty["billable_before"], penalty["provided_units"], penalty["total"]) == (36, 40, "96.80")
         assert penalty["reason"] == "unexplained_discrepancy"
     other = login(world.b.users["dist_admin"])
-    assert other.get(f"/api/v1/orgs/{world.b.distributor.slug}/usage-reports/{due_report.pk}/").status_code == 404
+    assert (
+        other.get(f"/api/v1/orgs/{world.b.distributor.slug}/usage-reports/{due_report.pk}/").status_code
+        == 404
+    )
+
+
+def test_pages_show_moments_in_the_organisations_time_zone(world, login):
+    kiwi = MspFactory(
+        name="Kiwi MSP", slug="kiwi", distributor=world.a.distributor, timezone="Pacific/Auckland"
+    )
+    admin = UserFactory(email="admin@kiwi.example")
+    MembershipFactory(organisation=kiwi, user=admin, role="msp_admin")
+    report, _ = services.usage_report_open(
+        msp=kiwi, cycle=dt.date(2026, 10, 1), lines=line_specs(), opened_at=OPENED
+    )
+    sweep(report.deadline)
+    html = login(admin).get(f"/o/kiwi/reports/{report.pk}/").content.decode()
+    # The deadline is 11:00 UTC on 11 November: midnight starting 12 November in Auckland.
+    assert "11/12/2026 midnight" in html and "11/11/2026 11 a.m." not in html
