@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import DatabaseError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Case, Exists, F, OuterRef, Value, When
 from django.utils import timezone
 
 from msp_portal.jobs.services import JobRunLog
@@ -103,7 +103,9 @@ def _due_reports(
     return list(queryset[:limit])
 
 
-def _lines_by_report(reports: list[UsageReport]) -> dict[int, list[UsageReportLine]]:
+def _discrepant_lines_by_report(reports: list[UsageReport]) -> dict[int, list[UsageReportLine]]:
+    """Only the lines that declare something else than provided: the others can be neither
+    penalised nor stop an automatic approval, and most lines of most reports are like that."""
     msp_comment = LineComment.objects.across_tenants().filter(
         line=OuterRef("pk"), author_organisation=OuterRef("organisation")
     )
@@ -111,6 +113,7 @@ def _lines_by_report(reports: list[UsageReport]) -> dict[int, list[UsageReportLi
     for line in (
         UsageReportLine.objects.across_tenants()
         .filter(report_id__in=list(found))
+        .exclude(billable_units=F("provided_units"))
         .annotate(has_msp_comment=Exists(msp_comment))
         .order_by("report_id", "position", "pk")
     ):
@@ -128,7 +131,7 @@ def _accounts(reports: list[UsageReport]) -> dict[int, MspAccountSettings]:
 
 
 def _plan_batch(reports: list[UsageReport]) -> list[Submission]:
-    lines = _lines_by_report(reports)
+    lines = _discrepant_lines_by_report(reports)
     accounts = _accounts(reports)
     return [plan_submission(report, lines[report.pk], accounts[report.organisation_id]) for report in reports]
 
@@ -171,9 +174,6 @@ def _write(submissions: list[Submission], now: dt.datetime) -> None:
                     },
                 )
             )
-            line.billable_units = penalty.reset_units
-            line.version += 1
-            line.updated_at = now
             penalised_lines.append(line)
         report.submit(by=None, at=now, kind=sub.kind, po_number=report.po_number, note=report.note)
         events.append(
@@ -202,29 +202,39 @@ def _write(submissions: list[Submission], now: dt.datetime) -> None:
                     details={"automatic": True},
                 )
             )
-    report_ids = [sub.report.pk for sub in submissions]
-    UsageReportLine.objects.across_tenants().filter(report_id__in=report_ids, flagged=True).update(
-        flagged=False
-    )
-    if penalised_lines:
-        UsageReportLine.objects.across_tenants().bulk_update(
-            penalised_lines, ["billable_units", "version", "updated_at"]
-        )
-        ReportPenalty.objects.bulk_create(penalty_rows)
-    UsageReport.objects.across_tenants().bulk_update(
-        [sub.report for sub in submissions],
-        [
-            "state",
-            "submitted_by",
-            "submitted_at",
-            "submission_kind",
-            "needs_review_flag",
-            "reviewed_by",
-            "reviewed_at",
-        ],
-    )
+    _save(submissions, [line.pk for line in penalised_lines], now)
+    ReportPenalty.objects.bulk_create(penalty_rows)
     record_events(events)
     _tell(submissions)
+
+
+def _save(submissions: list[Submission], penalised_line_ids: list[int], now: dt.datetime) -> None:
+    """Store what the transitions changed with one UPDATE per table, whatever the batch size
+    (``bulk_update`` would build a CASE per object and field: most of a sweep's time). The
+    transition methods already ran on each report, so the state machine checked every move."""
+    report_ids = [sub.report.pk for sub in submissions]
+    penalised = [sub.report.pk for sub in submissions if sub.penalties]
+    approved = [sub.report.pk for sub in submissions if sub.approve]
+    UsageReport.objects.across_tenants().filter(pk__in=report_ids).update(
+        state=Case(
+            When(pk__in=approved, then=Value(ReportState.APPROVED)), default=Value(ReportState.UNDER_REVIEW)
+        ),
+        submitted_by=None,
+        submitted_at=now,
+        submission_kind=Case(
+            When(pk__in=penalised, then=Value(SubmissionKind.AUTOMATIC_PENALISED)),
+            default=Value(SubmissionKind.AUTOMATIC),
+        ),
+        needs_review_flag=True,
+        reviewed_by=Case(When(pk__in=approved, then=None), default=F("reviewed_by")),
+        reviewed_at=Case(When(pk__in=approved, then=Value(now)), default=F("reviewed_at")),
+    )
+    lines = UsageReportLine.objects.across_tenants()
+    lines.filter(report_id__in=report_ids, flagged=True).update(flagged=False)
+    if penalised_line_ids:  # a penalty always resets the billable units to the provided ones
+        lines.filter(pk__in=penalised_line_ids).update(
+            billable_units=F("provided_units"), version=F("version") + 1, updated_at=now
+        )
 
 
 def _tell(submissions: list[Submission]) -> None:

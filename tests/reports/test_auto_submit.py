@@ -230,6 +230,7 @@ def test_a_rejected_report_is_auto_submitted_at_its_new_deadline_and_penalised_a
     sweep(rejected.deadline)
     report = reload(rejected)
     assert report.state == ReportState.UNDER_REVIEW
+    assert report.reviewed_by == reviewer  # who rejected it is kept until someone reviews again
     penalties = ReportPenalty.objects.for_tenant(world.a.msp).order_by("deadline")
     assert [(p.deadline, p.billable_before, p.total) for p in penalties] == [
         (due_report.deadline, 36, Decimal("96.80")),
