@@ -43,21 +43,18 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent))
-sys.path.insert(0, str(HERE))
-
-from reports_bench import (  # noqa: E402  (shared helpers of the benchmarks)
+from _common import (
     WARM_UP,
     Figure,
-    _django_setup,
-    _ensure_database,
-    _with_database,
-    machine,
     measure,
+    measure_callable,
+    print_header,
+    print_slowest,
     print_table,
+    run_on_database,
+    timed_runs,
+    wipe_organisations,
 )
 
 PREFIX = "lbench-"
@@ -88,49 +85,7 @@ LAST_NAMES = (
 
 def wipe() -> None:
     """Delete the benchmark organisations and everything in them."""
-    from django.db import connection, transaction
-    from django_scopes import scopes_disabled
-
-    from licensing.models import (
-        AssignmentEvent,
-        CostCenter,
-        License,
-        LicensingSettings,
-        Product,
-        Purchase,
-        PurchaseAllocation,
-        PurchaseLine,
-        Subscription,
-    )
-    from msp_portal.notifications.models import Notification
-    from msp_portal.tenancy.models import Membership, Organisation, User
-
-    with scopes_disabled(), transaction.atomic():
-        ids = list(Organisation.objects.filter(slug__startswith=PREFIX).values_list("pk", flat=True))
-        if ids:
-            events = AssignmentEvent._meta.db_table
-            with connection.cursor() as cursor:
-                cursor.execute(f"ALTER TABLE {events} DISABLE TRIGGER licensing_assignmentevent_append_only")
-                cursor.execute(f"DELETE FROM {events} WHERE organisation_id = ANY(%s)", [ids])
-                cursor.execute(f"ALTER TABLE {events} ENABLE TRIGGER licensing_assignmentevent_append_only")
-                for model in (
-                    License,
-                    PurchaseAllocation,
-                    PurchaseLine,
-                    Purchase,
-                    Subscription,
-                    CostCenter,
-                    LicensingSettings,
-                    Product,
-                    Notification,
-                    Membership,
-                ):
-                    cursor.execute(
-                        f"DELETE FROM {model._meta.db_table} WHERE organisation_id = ANY(%s)", [ids]
-                    )
-            Organisation.objects.filter(pk__in=ids, kind="msp").delete()
-            Organisation.objects.filter(pk__in=ids).delete()
-        User.objects.filter(email__endswith="@lbench.example").delete()
+    wipe_organisations(PREFIX, "@lbench.example")
 
 
 @dataclass
@@ -420,12 +375,8 @@ def timed(function, runs: int, *args) -> tuple[list[float], dict, int]:
     reset_queries()
     with CaptureQueriesContext(connection) as captured:
         result = function(*args)
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        function(*args)
-        times.append((time.perf_counter() - started) * 1000)
-    return sorted(times), result, len(captured.captured_queries)
+    times = timed_runs(lambda: function(*args), runs)
+    return times, result, len(captured.captured_queries)
 
 
 def part_a(world: World, subscription_ids, cycles, args) -> tuple[list[str], bool]:
@@ -469,9 +420,6 @@ def part_a(world: World, subscription_ids, cycles, args) -> tuple[list[str], boo
 
 def selector_figure(msp, label: str, requests: int) -> Figure:
     """The list's own selectors: the first page of license_list and subscription_statuses."""
-    from django.db import connection, reset_queries
-    from django.test.utils import CaptureQueriesContext
-
     from licensing import selectors
 
     def prepare():
@@ -479,28 +427,7 @@ def selector_figure(msp, label: str, requests: int) -> Figure:
         statuses = selectors.subscription_statuses(organisation=msp)
         return page, statuses
 
-    for _ in range(WARM_UP):
-        prepare()
-    reset_queries()
-    with CaptureQueriesContext(connection) as captured:
-        prepare()
-    slowest = sorted(((float(q["time"]), q["sql"]) for q in captured.captured_queries), reverse=True)[:3]
-    times = []
-    for _ in range(requests):
-        started = time.perf_counter()
-        prepare()
-        times.append((time.perf_counter() - started) * 1000)
-    times.sort()
-    return Figure(
-        label=label,
-        url="",
-        queries=len(captured.captured_queries),
-        median_ms=statistics.median(times),
-        p90_ms=times[min(len(times) - 1, int(round(0.9 * (len(times) - 1))))],
-        min_ms=times[0],
-        kbytes=0,
-        slowest=slowest,
-    )
+    return measure_callable(label, prepare, requests)
 
 
 def list_page_exists() -> bool:
@@ -568,13 +495,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true", help="print a cProfile of one request of each page")
     args = parser.parse_args(argv)
 
-    from msp_portal.embedded import services_running
-
-    with services_running(database=args.database) as urls:
-        database_url = _with_database(urls["DATABASE_URL"], args.database)
-        _ensure_database(database_url)
-        _django_setup(database_url)
-        return run(args)
+    return run_on_database(args.database, lambda: run(args))
 
 
 def run(args) -> int:
@@ -604,11 +525,7 @@ def run(args) -> int:
     if args.only in (None, "b"):
         figures, has_page = part_b(world, args)
 
-    print()
-    print("Licensing: peaks per cycle, and the license list")
-    print("=" * 48)
-    for name, value in machine():
-        print(f"{name:<14} {value}")
+    print_header("Licensing: peaks per cycle, and the license list")
     print(
         f"{'setup':<14} {setup_seconds:.1f} s (a: {args.events:,} events with COPY, {history_seconds:.1f} s; "
         f"b: {args.licenses:,} licenses, {list_seconds:.1f} s)"
@@ -656,11 +573,7 @@ def verdict(figures: list[Figure], args) -> int:
             f"median {large.median_ms:.0f} ms: {state}"
         )
     if args.queries:
-        for f in figures:
-            if f.slowest:
-                print(f"\n{f.label}: {f.queries} queries; slowest:")
-                for seconds, sql in f.slowest:
-                    print(f"  {seconds * 1000:7.1f} ms  {sql[:300]}")
+        print_slowest(figures)
     return 1 if grows else 0
 
 

@@ -28,23 +28,23 @@ storage so that no collectstatic is needed).
 from __future__ import annotations
 
 import argparse
-import cProfile
 import datetime as dt
-import io
-import os
-import platform
-import pstats
-import statistics
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
 from decimal import Decimal
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(BASE_DIR))
+from _common import (
+    WARM_UP,
+    Figure,
+    measure,
+    measure_callable,
+    print_header,
+    print_slowest,
+    print_table,
+    run_on_database,
+    wipe_organisations,
+)
 
 PREFIX = "bench-"
 DISTRIBUTOR = "bench-dist"
@@ -53,45 +53,6 @@ MANY = "bench-many"  # the 5,000 reports of parts b and c
 ADMIN_EMAIL = "bench-admin@bench.example"
 REVIEWER_EMAIL = "bench-reviewer@bench.example"
 LINE_COUNTS = (10, 100, 300)
-WARM_UP = 3
-
-
-# ---------------------------------------------------------------------------------------------
-# Database and Django
-# ---------------------------------------------------------------------------------------------
-
-
-def _with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path="/" + name))
-
-
-def _ensure_database(url: str) -> None:
-    """Create the benchmark database on the server when it does not exist yet."""
-    import psycopg2
-    from psycopg2 import sql
-
-    name = urlsplit(url).path.lstrip("/")
-    connection = psycopg2.connect(_with_database(url, "postgres"))
-    connection.autocommit = True
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-            if cursor.fetchone() is None:
-                cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    finally:
-        connection.close()
-
-
-def _django_setup(database_url: str) -> None:
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "msp_portal.settings.test"
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", interactive=False, verbosity=0)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -102,35 +63,7 @@ def _django_setup(database_url: str) -> None:
 def wipe() -> None:
     """Delete the benchmark organisations and everything in them (history rows included: the
     append-only trigger is switched off for that one statement, in this database only)."""
-    from django.db import connection, transaction
-    from django_scopes import scopes_disabled
-
-    from msp_portal.notifications.models import Notification
-    from msp_portal.tenancy.models import Membership, Organisation, User
-    from reports.models import LineComment, MspAccountSettings, ReportEvent, UsageReport, UsageReportLine
-
-    with scopes_disabled(), transaction.atomic():
-        ids = list(Organisation.objects.filter(slug__startswith=PREFIX).values_list("pk", flat=True))
-        if ids:
-            events = ReportEvent._meta.db_table
-            with connection.cursor() as cursor:
-                cursor.execute(f"ALTER TABLE {events} DISABLE TRIGGER reports_reportevent_append_only")
-                cursor.execute(f"DELETE FROM {events} WHERE organisation_id = ANY(%s)", [ids])
-                cursor.execute(f"ALTER TABLE {events} ENABLE TRIGGER reports_reportevent_append_only")
-                for model in (
-                    LineComment,
-                    UsageReportLine,
-                    UsageReport,
-                    MspAccountSettings,
-                    Notification,
-                    Membership,
-                ):
-                    cursor.execute(
-                        f"DELETE FROM {model._meta.db_table} WHERE organisation_id = ANY(%s)", [ids]
-                    )
-            Organisation.objects.filter(pk__in=ids, kind="msp").delete()
-            Organisation.objects.filter(pk__in=ids).delete()
-        User.objects.filter(email__endswith="@bench.example").delete()
+    wipe_organisations(PREFIX, "@bench.example")
 
 
 @dataclass
@@ -333,107 +266,6 @@ def build_many(world: World, count: int) -> float:
 # ---------------------------------------------------------------------------------------------
 
 
-@dataclass
-class Figure:
-    label: str
-    url: str
-    queries: int
-    median_ms: float
-    p90_ms: float
-    min_ms: float
-    kbytes: float
-    slowest: list[tuple[float, str]]
-
-
-def measure(client, label: str, url: str, requests: int, *, profile: bool = False) -> Figure:
-    from django.db import connection, reset_queries
-    from django.test.utils import CaptureQueriesContext
-
-    for _ in range(WARM_UP):
-        response = client.get(url)
-        if response.status_code != 200:
-            raise SystemExit(f"{url} answered {response.status_code}")
-    # Every request starts by emptying the query log (request_started → reset_queries), so the
-    # log must be empty when the capture starts too, and be read before the next request.
-    reset_queries()
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    queries = list(captured.captured_queries)
-    slowest = sorted(((float(q["time"]), q["sql"]) for q in queries), reverse=True)[:3]
-    times = []
-    for _ in range(requests):
-        started = time.perf_counter()
-        client.get(url)
-        times.append((time.perf_counter() - started) * 1000)
-    times.sort()
-    if profile:
-        profiler = cProfile.Profile()
-        profiler.enable()
-        client.get(url)
-        profiler.disable()
-        out = io.StringIO()
-        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(25)
-        print(f"\n--- profile of {label} ({url}) ---\n{out.getvalue()}")
-    return Figure(
-        label=label,
-        url=url,
-        queries=len(queries),
-        median_ms=statistics.median(times),
-        p90_ms=times[min(len(times) - 1, int(round(0.9 * (len(times) - 1))))],
-        min_ms=times[0],
-        kbytes=len(response.content) / 1024,
-        slowest=slowest,
-    )
-
-
-def machine() -> list[tuple[str, str]]:
-    from django.db import connection
-
-    cpu = "unknown"
-    with open("/proc/cpuinfo", encoding="utf-8") as info:
-        for line in info:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    memory = "unknown"
-    with open("/proc/meminfo", encoding="utf-8") as info:
-        for line in info:
-            if line.startswith("MemTotal:"):
-                memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-    system = platform.platform()
-    if Path("/etc/os-release").is_file():
-        for line in Path("/etc/os-release").read_text().splitlines():
-            if line.startswith("PRETTY_NAME="):
-                system = line.split("=", 1)[1].strip('"')
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        postgres = cursor.fetchone()[0]
-    import django
-
-    nproc = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip() or str(os.cpu_count())
-    return [
-        ("date", dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")),
-        ("cores (nproc)", nproc),
-        ("CPU", cpu),
-        ("memory", memory),
-        ("system", system),
-        ("Python", platform.python_version()),
-        ("Django", django.get_version()),
-        ("PostgreSQL", postgres),
-        ("load average", " ".join(f"{load:.2f}" for load in os.getloadavg()) + " (1, 5, 15 min, at the end)"),
-    ]
-
-
-def print_table(figures: list[Figure]) -> None:
-    header = f"{'page':<52} {'queries':>7} {'median ms':>10} {'p90 ms':>8} {'min ms':>8} {'KiB':>7}"
-    print(header)
-    print("-" * len(header))
-    for f in figures:
-        print(
-            f"{f.label:<52} {f.queries:>7} {f.median_ms:>10.1f} {f.p90_ms:>8.1f} {f.min_ms:>8.1f} {f.kbytes:>7.0f}"
-        )
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=20, help="timed requests per page (default 20)")
@@ -448,21 +280,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", metavar="TEXT", help="measure only the pages whose label contains TEXT")
     args = parser.parse_args(argv)
 
-    from msp_portal.embedded import services_running
-
-    with services_running(database=args.database) as urls:
-        database_url = _with_database(urls["DATABASE_URL"], args.database)
-        _ensure_database(database_url)
-        _django_setup(database_url)
-        return run(args)
+    return run_on_database(args.database, lambda: run(args))
 
 
 def selector_figure(world: World, lines: int, requests: int) -> Figure:
     """The report page's selector alone (its SQL included), to split server time between
     preparing the data and rendering the HTML."""
-    from django.db import connection, reset_queries
-    from django.test.utils import CaptureQueriesContext
-
     from msp_portal.tenancy.resolve import resolve_tenant
     from reports import selectors
 
@@ -473,27 +296,8 @@ def selector_figure(world: World, lines: int, requests: int) -> Figure:
         report = selectors.usage_report_get(tenant=tenant, report_id=report_id)
         return selectors.report_page(tenant=tenant, report=report)
 
-    for _ in range(WARM_UP):
-        prepare()
-    reset_queries()
-    with CaptureQueriesContext(connection) as captured:
-        prepare()
-    queries = len(captured.captured_queries)
-    times = []
-    for _ in range(requests):
-        started = time.perf_counter()
-        prepare()
-        times.append((time.perf_counter() - started) * 1000)
-    times.sort()
-    return Figure(
-        label=f"a) {lines} lines: usage_report_get + report_page only",
-        url="",
-        queries=queries,
-        median_ms=statistics.median(times),
-        p90_ms=times[min(len(times) - 1, int(round(0.9 * (len(times) - 1))))],
-        min_ms=times[0],
-        kbytes=0,
-        slowest=[],
+    return measure_callable(
+        f"a) {lines} lines: usage_report_get + report_page only", prepare, requests, keep_slowest=False
     )
 
 
@@ -549,11 +353,7 @@ def run(args) -> int:
     if not args.only or "300 lines" in args.only:
         figures.insert(min(3, len(figures)), selector_figure(world, LINE_COUNTS[-1], args.requests))
 
-    print()
-    print("Usage reports: server time and SQL queries per request")
-    print("=" * 55)
-    for name, value in machine():
-        print(f"{name:<14} {value}")
+    print_header("Usage reports: server time and SQL queries per request", rule=55)
     print(f"{'requests':<14} median / p90 / min of {args.requests} after {WARM_UP} warm-up, in-process")
     print(f"{'setup':<14} {setup_seconds:.1f} s ({n} reports × 3 lines: {many_seconds:.1f} s)")
     print()
@@ -589,11 +389,7 @@ def verdict(figures: list[Figure], args) -> int:
             state = "met" if median <= limit else "OVER"
             print(f"Target {label}: ≤ {limit} ms; median {median:.0f} ms: {state}")
     if args.queries:
-        for f in figures:
-            if f.slowest:
-                print(f"\n{f.label}: {f.queries} queries; slowest:")
-                for seconds, sql in f.slowest:
-                    print(f"  {seconds * 1000:7.1f} ms  {sql[:300]}")
+        print_slowest(figures)
     return 1 if grows else 0
 
 
