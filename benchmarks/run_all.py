@@ -5,7 +5,7 @@
 Runs each ``*.py`` script of benchmarks/ (startup.py first, then the others by name; this file
 and files starting with "_" excepted) with its default options and the Python running this
 file, printing its output as it comes. NAME limits the run to some of them (``startup``,
-``reports_bench``, ``licensing_bench``). The environment is passed on as it is: DATABASE_URL /
+``reports_bench``, ``licensing_bench``, ``jobs_bench``). The environment is passed on as it is: DATABASE_URL /
 REDIS_URL when set, else the scripts start what they need. Exits 1 when any script failed.
 """
 
