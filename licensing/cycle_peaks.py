@@ -28,10 +28,6 @@ from django.db import connection
 
 from msp_portal.tenancy.models import Organisation
 
-from .choices import BillingType
-from .models import Subscription
-from .selectors import ProvidedUnits, cycle_bounds
-
 _CYCLE_PEAKS_SQL = """
 WITH edges AS (
     -- the local midnights opening each cycle, and the one closing the last: n + 1 moments
@@ -121,27 +117,3 @@ def peaks_by_cycle(
     with connection.cursor() as cursor:
         cursor.execute(_CYCLE_PEAKS_SQL, params)
         return {(row[0], row[1]): int(row[2]) for row in cursor.fetchall()}
-
-
-def provided_units_by_cycle(
-    *, msp: Organisation, first_cycle: dt.date, last_cycle: dt.date
-) -> dict[dt.date, list[ProvidedUnits]]:
-    """``selectors.provided_units_for_cycle`` for every cycle from ``first_cycle`` to
-    ``last_cycle`` in two queries (opening many MSPs' reports, or catching up missed months):
-    per cycle, one row per subscription that existed before the cycle ended."""
-    first, last = _month_start(first_cycle), _month_start(last_cycle)
-    subscriptions = list(Subscription.objects.for_tenant(msp).select_related("product").order_by("pk"))
-    licensed = [s.pk for s in subscriptions if s.product.billing_type == BillingType.LICENSE]
-    found = peaks_by_cycle(organisation=msp, first_cycle=first, last_cycle=last, subscription_ids=licensed)
-    result: dict[dt.date, list[ProvidedUnits]] = {}
-    cycle = first
-    while cycle <= last:
-        _, end = cycle_bounds(msp, cycle)
-        result[cycle] = [
-            # Usage-based products count imported daily quantities (billing): none yet, so 0.
-            ProvidedUnits(product=sub.product, provided=found.get((sub.pk, cycle), 0), used=None)
-            for sub in subscriptions
-            if sub.created_at < end
-        ]
-        cycle = _month_start(cycle + dt.timedelta(days=32))
-    return result

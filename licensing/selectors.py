@@ -3,6 +3,7 @@ true-up, and the seam that gives usage reports their provided units (SPEC §3.6)
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -14,6 +15,7 @@ from msp_portal.money import round_money
 from msp_portal.tenancy.models import Organisation
 
 from .choices import BillingType
+from .cycle_peaks import peaks_by_cycle
 from .models import (
     AssignmentEvent,
     CostCenter,
@@ -242,12 +244,17 @@ def subscription_statuses(
     year_peaks = peaks(
         organisation=organisation, subscription_ids=ids, start=now - dt.timedelta(days=365), end=until
     )
-    term_peaks = _term_peaks(organisation, subscriptions, until)
+    term_peaks = _peaks_by_term_start(
+        organisation,
+        subscriptions,
+        lambda start: dt.datetime.combine(start, dt.time.min, tzinfo=dt.UTC),
+        until,
+    )
     years = {
         term_start: true_up_year(term_start=term_start, timezone_name=organisation.timezone, now=now)
         for term_start in {sub.term_start for sub in subscriptions}
     }
-    true_up_peaks = _true_up_peaks(organisation, subscriptions, years, until)
+    true_up_peaks = _peaks_by_term_start(organisation, subscriptions, lambda start: years[start].start, until)
     settings = licensing_settings(organisation=organisation)
     statuses = []
     for sub in subscriptions:
@@ -279,34 +286,22 @@ def subscription_statuses(
     return statuses
 
 
-def _term_peaks(
-    organisation: Organisation, subscriptions: list[Subscription], until: dt.datetime
-) -> dict[int, Peak]:
-    """Full-term peaks: subscriptions are grouped by term start so each group is one query."""
-    by_start: dict[dt.date, list[int]] = {}
-    for sub in subscriptions:
-        by_start.setdefault(sub.term_start, []).append(sub.pk)
-    found: dict[int, Peak] = {}
-    for term_start, ids in by_start.items():
-        start = dt.datetime.combine(term_start, dt.time.min, tzinfo=dt.UTC)
-        found.update(peaks(organisation=organisation, subscription_ids=ids, start=start, end=until))
-    return found
-
-
-def _true_up_peaks(
+def _peaks_by_term_start(
     organisation: Organisation,
     subscriptions: list[Subscription],
-    years: dict[dt.date, TrueUpYear],
+    start_of: Callable[[dt.date], dt.datetime],
     until: dt.datetime,
 ) -> dict[int, Peak]:
-    """Peaks of the current true-up year, one query per term start (as for the full term)."""
+    """Peaks from ``start_of(term start)`` to ``until``: subscriptions are grouped by term start
+    so that each group is one query (the full term, or the current true-up year)."""
     by_start: dict[dt.date, list[int]] = {}
     for sub in subscriptions:
         by_start.setdefault(sub.term_start, []).append(sub.pk)
     found: dict[int, Peak] = {}
     for term_start, ids in by_start.items():
-        start = years[term_start].start
-        found.update(peaks(organisation=organisation, subscription_ids=ids, start=start, end=until))
+        found.update(
+            peaks(organisation=organisation, subscription_ids=ids, start=start_of(term_start), end=until)
+        )
     return found
 
 
@@ -390,20 +385,28 @@ def provided_units_for_cycle(*, msp: Organisation, cycle: dt.date) -> list[Provi
     license-based product the peak of licenses assigned during the cycle; a usage-based product
     counts the imported daily-rated quantities of the cycle (filled by billing imports: none yet,
     so 0). Used units are not known from licensing (None)."""
-    start, end = cycle_bounds(msp, cycle)
-    subscriptions = list(
-        Subscription.objects.for_tenant(msp)
-        .select_related("product")
-        .filter(created_at__lt=end)
-        .order_by("pk")
-    )
-    found = peaks(organisation=msp, subscription_ids=[s.pk for s in subscriptions], start=start, end=end)
-    rows = []
-    for sub in subscriptions:
-        if sub.product.billing_type == BillingType.LICENSE:
-            rows.append(
-                ProvidedUnits(product=sub.product, provided=found.get(sub.pk, Peak(0, None)).units, used=None)
-            )
-        else:
-            rows.append(ProvidedUnits(product=sub.product, provided=0, used=None))
-    return rows
+    return provided_units_by_cycle(msp=msp, first_cycle=cycle, last_cycle=cycle)[cycle.replace(day=1)]
+
+
+def provided_units_by_cycle(
+    *, msp: Organisation, first_cycle: dt.date, last_cycle: dt.date
+) -> dict[dt.date, list[ProvidedUnits]]:
+    """:func:`provided_units_for_cycle` for every cycle from ``first_cycle`` to ``last_cycle``
+    in two queries (opening many MSPs' reports, or catching up missed months): per cycle, one
+    row per subscription that existed before the cycle ended."""
+    first, last = first_cycle.replace(day=1), last_cycle.replace(day=1)
+    subscriptions = list(Subscription.objects.for_tenant(msp).select_related("product").order_by("pk"))
+    licensed = [s.pk for s in subscriptions if s.product.billing_type == BillingType.LICENSE]
+    found = peaks_by_cycle(organisation=msp, first_cycle=first, last_cycle=last, subscription_ids=licensed)
+    result: dict[dt.date, list[ProvidedUnits]] = {}
+    cycle = first
+    while cycle <= last:
+        _, end = cycle_bounds(msp, cycle)
+        result[cycle] = [
+            # Usage-based products count imported daily quantities (billing): none yet, so 0.
+            ProvidedUnits(product=sub.product, provided=found.get((sub.pk, cycle), 0), used=None)
+            for sub in subscriptions
+            if sub.created_at < end
+        ]
+        cycle = (cycle + dt.timedelta(days=32)).replace(day=1)
+    return result

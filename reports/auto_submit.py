@@ -139,7 +139,7 @@ def _plan_batch(reports: list[UsageReport]) -> list[Submission]:
 def _write(submissions: list[Submission], now: dt.datetime) -> None:
     """Apply a batch of planned submissions in a fixed number of statements (the caller holds
     the reports' row locks inside one transaction)."""
-    events, penalty_rows, penalised_lines = [], [], []
+    events, penalty_rows, penalised_line_ids = [], [], []
     for sub in submissions:
         report = sub.report
         from_state = report.state
@@ -174,7 +174,7 @@ def _write(submissions: list[Submission], now: dt.datetime) -> None:
                     },
                 )
             )
-            penalised_lines.append(line)
+            penalised_line_ids.append(line.pk)
         report.submit(by=None, at=now, kind=sub.kind, po_number=report.po_number, note=report.note)
         events.append(
             event_row(
@@ -202,7 +202,7 @@ def _write(submissions: list[Submission], now: dt.datetime) -> None:
                     details={"automatic": True},
                 )
             )
-    _save(submissions, [line.pk for line in penalised_lines], now)
+    _save(submissions, penalised_line_ids, now)
     ReportPenalty.objects.bulk_create(penalty_rows)
     record_events(events)
     _tell(submissions)

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 
-from licensing.cycle_peaks import provided_units_by_cycle
+from licensing.selectors import provided_units_by_cycle
 from msp_portal.jobs.services import JobRunLog
 from msp_portal.tenancy.choices import OrganisationKind
 from msp_portal.tenancy.models import Organisation

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.db.models import Count, DecimalField, Exists, F, Max, OuterRef, Prefetch, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 
 from msp_portal.money import round_money
@@ -351,3 +352,41 @@ def report_page(*, tenant: TenantContext, report: UsageReport) -> ReportPage:
 
 def report_has_line(*, report: UsageReport, line_id: int) -> bool:
     return UsageReportLine.objects.for_tenant(report.organisation).filter(report=report, pk=line_id).exists()
+
+
+# --- the due-soon banner ------------------------------------------------------------------------
+
+DUE_SOON = dt.timedelta(days=7)
+MAX_SHOWN = 12  # one report per month: more than a year of open reports is not a banner's job
+
+
+@dataclass(frozen=True)
+class DueReport:
+    report: UsageReport
+    time_left: dt.timedelta
+    url: str
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.time_left <= dt.timedelta(0)
+
+
+def due_report_list(*, tenant: TenantContext, now: dt.datetime | None = None) -> list[DueReport]:
+    """The tenant's editable reports (being prepared or rejected) due within DUE_SOON or already
+    past their deadline, soonest first, in one query. Empty for anyone who cannot see the
+    organisation's own reports (a distributor, a role without the permission)."""
+    organisation = tenant.organisation
+    if not organisation.is_msp or not tenant.can(Perm.VIEW_OWN_REPORTS):
+        return []
+    now = now or timezone.now()
+    reports = (
+        UsageReport.objects.for_tenant(organisation)
+        .filter(state__in=EDITABLE_STATES, deadline__lte=now + DUE_SOON)
+        .order_by("deadline", "cycle")[:MAX_SHOWN]
+    )
+    # The report URLs differ only by id: reverse once, not per report.
+    base = reverse("reports:report-detail", kwargs={"org_slug": organisation.slug, "report_id": 0})[:-2]
+    return [
+        DueReport(report=report, time_left=report.deadline - now, url=f"{base}{report.pk}/")
+        for report in reports
+    ]

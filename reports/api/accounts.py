@@ -66,7 +66,7 @@ class AccountSettingsWriteSerializer(serializers.Serializer):
     reminder_days = serializers.ListField(
         child=StrictIntegerField(min_value=1, max_value=90),
         max_length=10,
-        help_text="Days before the deadline, each fewer than the delay; stored once each, furthest first.",
+        help_text="Days before the deadline (1 to 90); stored once each, furthest first.",
     )
 
 

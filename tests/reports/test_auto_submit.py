@@ -266,10 +266,13 @@ def test_reports_of_every_msp_are_swept_in_small_batches(world, open_report):
     log = sweep(max(r.deadline for r in reports), batch_size=3)
     assert log.counts["submitted"] == 8 and log.counts["penalties"] == 8
     assert {reload(r).state for r in reports} == {ReportState.UNDER_REVIEW}
-    # One digest per distributor per batch, never one per report of another distributor.
+    # Each distributor hears of its own four reports, in one digest per batch (batches of 3).
     for side in (world.a, world.b):
-        for digest in Notification.objects.for_tenant(side.distributor):
-            assert digest.kind == notifications.REPORTS_AUTO_SUBMITTED
+        digests = list(
+            Notification.objects.for_tenant(side.distributor).filter(recipient=side.users["dist_admin"])
+        )
+        assert {d.kind for d in digests} == {notifications.REPORTS_AUTO_SUBMITTED}
+        assert sum(d.params["count"] for d in digests) == 4 and 2 <= len(digests) <= 3
 
 
 def test_a_dry_run_lists_what_it_would_do_and_changes_nothing(world, due_report):

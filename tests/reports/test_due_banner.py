@@ -7,8 +7,9 @@ import zoneinfo
 from django.utils import timezone
 
 from msp_portal.tenancy.resolve import resolve_tenant
-from reports.context_processors import due_report_list, due_reports
+from reports.context_processors import due_reports
 from reports.models import UsageReport
+from reports.selectors import due_report_list
 
 BANNER = "due-banner"
 
