@@ -45,7 +45,7 @@ class MspAccountSettings(TenantModel):
         _("penalty surcharge (%)"),
         max_digits=5,
         decimal_places=2,
-        default=Decimal("0"),
+        default=Decimal("0.00"),
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
         help_text=_("Charged on top of the reset, as a share of each unexplained discrepancy's value."),
     )
@@ -53,7 +53,7 @@ class MspAccountSettings(TenantModel):
         _("minimum surcharge per line"),
         max_digits=12,
         decimal_places=2,
-        default=Decimal("0"),
+        default=Decimal("0.00"),
         validators=[MinValueValidator(Decimal("0"))],
     )
     auto_approve_clean = models.BooleanField(

@@ -5,8 +5,20 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, Exists, F, Max, OuterRef, Prefetch, QuerySet, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Max,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Coalesce, Round
 from django.urls import reverse
 from django.utils import timezone
 
@@ -199,9 +211,21 @@ def line_queryset(*, tenant: TenantContext) -> QuerySet:
     return UsageReportLine.objects.for_tenant(organisation)
 
 
+MONEY = DecimalField(max_digits=20, decimal_places=2)
+# line_amount in SQL, so that a total summed in the database is the sum of the amounts the lines
+# show (docs/money.md). PostgreSQL's round(numeric, 2) rounds half away from zero, which is
+# half-up here: units and prices are never negative.
+LINE_AMOUNT = Round(
+    ExpressionWrapper(
+        F("billable_units") * F("unit_price"), output_field=DecimalField(max_digits=20, decimal_places=4)
+    ),
+    2,
+)
+
+
 def annual_record(*, tenant: TenantContext, year: int, msp: Organisation | None = None) -> list[AnnualRow]:
-    """A calendar year's totals per product over the year's cycles (billable × unit price),
-    aggregated in the database."""
+    """A calendar year's totals per product over the year's cycles (the sum of the lines'
+    amounts, each rounded to the cent), aggregated in the database."""
     lines = line_queryset(tenant=tenant).filter(report__cycle__year=year)
     if msp is not None:
         lines = lines.filter(organisation=msp)
@@ -213,10 +237,7 @@ def annual_record(*, tenant: TenantContext, year: int, msp: Organisation | None 
             cycles=Count("report", distinct=True),
             provided=Sum("provided_units"),
             billable=Sum("billable_units"),
-            amount=Sum(
-                F("billable_units") * F("unit_price"),
-                output_field=DecimalField(max_digits=20, decimal_places=4),
-            ),
+            amount=Sum(LINE_AMOUNT, output_field=MONEY),
         )
         .order_by("product_name")
     )
@@ -235,6 +256,7 @@ def annual_record(*, tenant: TenantContext, year: int, msp: Organisation | None 
 
 
 def line_amount(line: UsageReportLine) -> Decimal:
+    """Billable units × unit price, rounded half-up to the cent (LINE_AMOUNT in SQL)."""
     return round_money(line.billable_units * line.unit_price)
 
 
@@ -249,16 +271,9 @@ def with_totals(reports: QuerySet) -> QuerySet:
             Subquery(lines.exclude(billable_units=F("provided_units")).annotate(n=Count("pk")).values("n")), 0
         ),
         amount=Coalesce(
-            Subquery(
-                lines.annotate(
-                    total=Sum(
-                        F("billable_units") * F("unit_price"),
-                        output_field=DecimalField(max_digits=20, decimal_places=4),
-                    )
-                ).values("total")
-            ),
-            Decimal("0"),
-            output_field=DecimalField(max_digits=20, decimal_places=4),
+            Subquery(lines.annotate(total=Sum(LINE_AMOUNT, output_field=MONEY)).values("total")),
+            Decimal("0.00"),
+            output_field=MONEY,
         ),
     )
 

@@ -6,11 +6,13 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from msp_portal.api.fields import (
+    MoneyField,
     StrictBooleanField,
     StrictCharField,
     StrictChoiceField,
     StrictDecimalField,
     StrictIntegerField,
+    UnitPriceField,
 )
 
 from ..choices import BillingType, Program
@@ -67,6 +69,7 @@ class ProductSerializer(serializers.ModelSerializer):
         read_only=True,
         help_text="True for programs with a yearly true-up; false where over-allocation is refused.",
     )
+    unit_price = UnitPriceField()
 
     class Meta:
         model = Product
@@ -153,6 +156,7 @@ class CostCenterWriteSerializer(serializers.Serializer):
 
 class ProductSummarySerializer(serializers.ModelSerializer):
     allows_overallocation = serializers.BooleanField(read_only=True)
+    unit_price = UnitPriceField()
 
     class Meta:
         model = Product
@@ -184,7 +188,7 @@ class TrueUpSerializer(serializers.Serializer):
         help_text="max(peak since the last anniversary − owned now, 0): what the true-up will bill if "
         "nothing changes.",
     )
-    amount = serializers.DecimalField(source="true_up_amount", max_digits=16, decimal_places=2)
+    amount = MoneyField(source="true_up_amount", help_text="units × unit price, rounded half-up to the cent.")
     currency = serializers.CharField(source="subscription.product.currency")
     date = serializers.DateField(source="true_up_date", help_text="The next yearly true-up date of the term.")
 
@@ -243,9 +247,8 @@ class TrueUpChargeSerializer(serializers.ModelSerializer):
     )
     owned_units = serializers.IntegerField(read_only=True, help_text="Licenses owned at the end of the year.")
     units = serializers.IntegerField(read_only=True, help_text="Units billed: max(peak − owned, 0).")
-    amount = serializers.DecimalField(
-        max_digits=16, decimal_places=2, read_only=True, help_text="units × unit price, rounded half-up."
-    )
+    unit_price = UnitPriceField()
+    amount = MoneyField(help_text="units × unit price, rounded half-up to the cent.")
 
     class Meta:
         model = TrueUpCharge
@@ -462,6 +465,8 @@ class AllocationSerializer(serializers.ModelSerializer):
 class PurchaseLineSerializer(serializers.ModelSerializer):
     product = ProductSummarySerializer(read_only=True)
     allocations = AllocationSerializer(many=True, read_only=True)
+    unit_price = UnitPriceField(help_text="The catalog price when the purchase was made.")
+    total = MoneyField(help_text="quantity × unit price, rounded half-up to the cent.")
 
     class Meta:
         model = PurchaseLine
@@ -471,6 +476,7 @@ class PurchaseLineSerializer(serializers.ModelSerializer):
 
 class PurchaseSerializer(serializers.ModelSerializer):
     created_by = serializers.EmailField(source="created_by.email", read_only=True)
+    total = MoneyField(help_text="The sum of the lines' totals.")
 
     class Meta:
         model = Purchase

@@ -1,8 +1,10 @@
 """Serializer fields that refuse what DRF would silently coerce (a number where text is due)."""
 
 import re
+from decimal import ROUND_HALF_UP
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 
@@ -64,3 +66,46 @@ class StrictDecimalField(serializers.DecimalField):
         if not isinstance(data, str) or not re.fullmatch(pattern, data):
             self.fail("not_decimal_text")
         return super().to_internal_value(data)
+
+
+# --- money on the wire (docs/money.md) ----------------------------------------------------------
+
+
+class MoneyField(serializers.DecimalField):
+    """An amount of money in a response: a decimal string with a fixed number of places
+    ("43.50"; unit prices "0.0500"), never a JSON number, so no client parses it into a float.
+
+    Read-only. The value should arrive already rounded by the money rule of its step
+    (``msp_portal.money``); if it does not, it is rounded half-up like those rules, never
+    half-to-even (DRF's default)."""
+
+    def __init__(self, *, max_digits: int = 20, decimal_places: int = 2, **kwargs):
+        kwargs.setdefault("read_only", True)
+        super().__init__(
+            max_digits=max_digits,
+            decimal_places=decimal_places,
+            coerce_to_string=True,  # whatever COERCE_DECIMAL_TO_STRING says
+            rounding=ROUND_HALF_UP,
+            **kwargs,
+        )
+
+
+class UnitPriceField(MoneyField):
+    """A unit price as stored: four places, since a price may hold fractions of a cent."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_digits=14, decimal_places=4, **kwargs)
+
+
+@extend_schema_field(MoneyField())
+class MoneyMethodField(serializers.SerializerMethodField):
+    """A SerializerMethodField whose method returns a Decimal amount: written as MoneyField
+    writes it (DRF's JSON encoder would turn a bare Decimal into a float)."""
+
+    def __init__(self, method_name=None, **kwargs):
+        super().__init__(method_name, **kwargs)
+        self.money = MoneyField()
+
+    def to_representation(self, value):
+        amount = super().to_representation(value)
+        return None if amount is None else self.money.to_representation(amount)

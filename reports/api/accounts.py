@@ -8,7 +8,13 @@ from rest_framework import serializers
 from rest_framework.generics import GenericAPIView, ListAPIView
 from rest_framework.response import Response
 
-from msp_portal.api.fields import StrictBooleanField, StrictChoiceField, StrictIntegerField
+from msp_portal.api.fields import (
+    MoneyField,
+    StrictBooleanField,
+    StrictChoiceField,
+    StrictDecimalField,
+    StrictIntegerField,
+)
 from msp_portal.api.schema import error_responses
 from msp_portal.tenancy.choices import OrganisationKind, Perm
 from msp_portal.tenancy.filters import ServedMspFilter
@@ -26,11 +32,12 @@ class AccountSettingsSerializer(serializers.Serializer):
     penalty_kind = serializers.ChoiceField(choices=PenaltyKind.choices)
     penalty_kind_label = serializers.CharField(source="get_penalty_kind_display")
     penalty_percent = serializers.DecimalField(
-        max_digits=5, decimal_places=2, help_text="Surcharge, as a share of a discrepancy's value."
+        max_digits=5,
+        decimal_places=2,
+        coerce_to_string=True,
+        help_text="Surcharge in percent (a decimal string), as a share of a discrepancy's value.",
     )
-    penalty_minimum = serializers.DecimalField(
-        max_digits=12, decimal_places=2, help_text="The least surcharge on a penalised line."
-    )
+    penalty_minimum = MoneyField(max_digits=12, help_text="The least surcharge on a penalised line.")
     auto_approve_clean = serializers.BooleanField(
         help_text="Reports without a discrepancy are approved as soon as they are submitted."
     )
@@ -58,10 +65,17 @@ class AccountSettingsWriteSerializer(serializers.Serializer):
         help_text="`none`: the reset only (percentage and minimum are stored as 0); "
         "`percent`: a surcharge of `penalty_percent`, at least `penalty_minimum` per line.",
     )
-    penalty_percent = serializers.DecimalField(
-        max_digits=5, decimal_places=2, min_value=0, max_value=100, help_text="Above 0 with `percent`."
+    # Text, like every amount of the API: a JSON number would pass through a float on the way.
+    penalty_percent = StrictDecimalField(
+        max_digits=5,
+        decimal_places=2,
+        min_value=0,
+        max_value=100,
+        help_text='Percent, as text ("12.5"); above 0 with `percent`.',
     )
-    penalty_minimum = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
+    penalty_minimum = StrictDecimalField(
+        max_digits=12, decimal_places=2, min_value=0, help_text='An amount as text, such as "10.00".'
+    )
     auto_approve_clean = StrictBooleanField()
     reminder_days = serializers.ListField(
         child=StrictIntegerField(min_value=1, max_value=90),

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from msp_portal.api.fields import StrictCharField
+from msp_portal.api.fields import MoneyField, MoneyMethodField, StrictCharField, UnitPriceField
 
 from ..models import LineComment, ReportEvent, ReportPenalty, UsageReport, UsageReportLine
 from ..selectors import line_amount
@@ -20,7 +20,9 @@ class UsageReportSerializer(serializers.ModelSerializer):
     needs_review = serializers.BooleanField(source="needs_review_flag", read_only=True)
     line_count = serializers.IntegerField(read_only=True)
     discrepancy_count = serializers.IntegerField(read_only=True)
-    amount = serializers.DecimalField(max_digits=20, decimal_places=2, read_only=True)
+    amount = MoneyField(
+        help_text="Billable units × unit price of every line, each rounded half-up to the cent."
+    )
 
     class Meta:
         model = UsageReport
@@ -49,7 +51,8 @@ class LineSerializer(serializers.ModelSerializer):
     over_provisioned_percent = serializers.DecimalField(
         max_digits=6, decimal_places=1, read_only=True, allow_null=True
     )
-    amount = serializers.SerializerMethodField()
+    unit_price = UnitPriceField()
+    amount = MoneyMethodField(help_text="Billable units × unit price, rounded half-up to the cent.")
     is_discrepant = serializers.BooleanField(read_only=True)
     has_msp_comment = serializers.BooleanField(read_only=True)
 
@@ -79,7 +82,7 @@ class LineSerializer(serializers.ModelSerializer):
 
 
 class PenaltyPreviewSerializer(serializers.Serializer):
-    total = serializers.DecimalField(max_digits=20, decimal_places=2)
+    total = MoneyField()
     line_ids = serializers.ListField(child=serializers.IntegerField())
 
 
@@ -88,6 +91,9 @@ class PenaltySerializer(serializers.ModelSerializer):
 
     product_name = serializers.CharField(source="line.product_name", read_only=True)
     reason_display = serializers.CharField(source="get_reason_display", read_only=True)
+    reset_amount = MoneyField()
+    surcharge = MoneyField()
+    total = MoneyField()
 
     class Meta:
         model = ReportPenalty
