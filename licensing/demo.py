@@ -497,7 +497,11 @@ class _Planner:
         self.spec = spec
         self.now = now
         self.limit = now - dt.timedelta(hours=1)
-        self.rng = random.Random(f"licensing-{spec.slug}")
+        # Two streams: the story (who is hired, leaves, gets what) must not depend on the
+        # calendar, or the demo would load on some days and fail on others; the moments of the
+        # steps (weekdays, the clamp to now) do depend on it, so they draw from their own stream.
+        self.rng = random.Random(f"licensing-{spec.slug}-b")
+        self.time_rng = random.Random(f"licensing-time-{spec.slug}")
         self.zone = zoneinfo.ZoneInfo("UTC")
         self.people = _People(spec, self.rng)
         self.suites = {h.code for h in spec.holdings if h.suite}
@@ -514,14 +518,13 @@ class _Planner:
 
     def moment(self, start: dt.date, days: range) -> dt.datetime:
         """A working hour on a weekday among ``days`` after ``start`` (local time)."""
+        rng = self.time_rng
         candidates = [d for d in days if (start + dt.timedelta(days=d)).weekday() < 5] or list(days)
-        day = start + dt.timedelta(days=self.rng.choice(candidates))
-        local = dt.datetime.combine(
-            day, dt.time(self.rng.randint(8, 17), self.rng.randint(0, 59)), tzinfo=self.zone
-        )
+        day = start + dt.timedelta(days=rng.choice(candidates))
+        local = dt.datetime.combine(day, dt.time(rng.randint(8, 17), rng.randint(0, 59)), tzinfo=self.zone)
         at = local.astimezone(dt.UTC)
         if at > self.limit:
-            at = self.limit - dt.timedelta(minutes=self.rng.randint(1, 50))
+            at = self.limit - dt.timedelta(minutes=rng.randint(1, 50))
         return at
 
     def add(self, step: Step) -> None:

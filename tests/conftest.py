@@ -1,14 +1,71 @@
 """Shared fixtures. Every test world has two distributors, each serving MSPs, so that a test
-can always ask: does anything of the other organisation show?"""
+can always ask: does anything of the other organisation show?
 
+Time: no test may depend on the day it runs. A test that involves time fixes the clock with
+``@pytest.mark.now("2026-11-20T10:00:00+00:00")`` (set before any fixture runs, so the objects
+it creates are created then too), with ``time_machine.travel`` or with explicit ``now=``
+arguments. ``--clock-offset-days=N`` moves the clock of the whole session N days ahead (CI runs
+the suite a second time that way), so a date written into a test that does not fix the clock
+fails the second run instead of failing on its own one day."""
+
+import datetime as dt
 from dataclasses import dataclass, field
 
 import pytest
+import time_machine
 from django.test import Client
 
 from msp_portal.tenancy.models import Organisation, User
 
 from .factories import PASSWORD, DistributorFactory, MembershipFactory, MspFactory, UserFactory
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--clock-offset-days",
+        type=int,
+        default=0,
+        help="run the whole session with the clock moved this many days ahead (or back)",
+    )
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "now(moment): the clock of the test, an ISO 8601 moment with its offset, set before its fixtures"
+    )
+    days = config.getoption("--clock-offset-days")
+    if days:
+        # The session's clock keeps ticking, from the moved moment; a test's own travel nests.
+        moved = dt.datetime.now(dt.UTC) + dt.timedelta(days=days)
+        config._clock_traveller = time_machine.travel(moved, tick=True)
+        config._clock_traveller.start()
+
+
+def pytest_unconfigure(config):
+    traveller = getattr(config, "_clock_traveller", None)
+    if traveller is not None:
+        traveller.stop()
+
+
+def pytest_report_header(config):
+    days = config.getoption("--clock-offset-days")
+    if days:
+        return f"clock moved {days} days ahead: the session believes it is {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
+    return None
+
+
+@pytest.fixture(autouse=True)
+def _clock(request):
+    """Travels to the moment of the test's ``now`` marker (autouse, so before its fixtures)."""
+    marker = request.node.get_closest_marker("now")
+    if marker is None:
+        yield None
+        return
+    moment = dt.datetime.fromisoformat(marker.args[0])
+    if moment.tzinfo is None:
+        raise ValueError(f"@pytest.mark.now needs a moment with its offset, not {marker.args[0]!r}")
+    with time_machine.travel(moment, tick=marker.kwargs.get("tick", True)) as traveller:
+        yield traveller
 
 
 @dataclass

@@ -19,6 +19,9 @@ from reports.models import MspAccountSettings, ReportEvent, UsageReport, UsageRe
 from ..factories import MspFactory
 
 UTC = dt.UTC
+# The organisations and their licensing data are made during November 2026; the runs below
+# happen on the days they name.
+pytestmark = pytest.mark.now("2026-11-20T10:00:00+00:00")
 
 
 def run(now, dry_run=False) -> JobRunLog:
