@@ -9,6 +9,7 @@ the suite a second time that way), so a date written into a test that does not f
 fails the second run instead of failing on its own one day."""
 
 import datetime as dt
+import os
 from dataclasses import dataclass, field
 
 import pytest
@@ -31,7 +32,8 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     config.addinivalue_line(
-        "markers", "now(moment): the clock of the test, an ISO 8601 moment with its offset, set before its fixtures"
+        "markers",
+        "now(moment): the clock of the test, an ISO 8601 moment with its offset, set before its fixtures",
     )
     days = config.getoption("--clock-offset-days")
     if days:
@@ -39,6 +41,29 @@ def pytest_configure(config):
         moved = dt.datetime.now(dt.UTC) + dt.timedelta(days=days)
         config._clock_traveller = time_machine.travel(moved, tick=True)
         config._clock_traveller.start()
+
+
+# Tools of the system that some tests need; `make test` installs them (msp_portal.launch). A run
+# without them stops at once with the command to run: never a wall of errors, never a skip.
+NEEDED_TOOLS = {
+    "e2e": ("chromium", os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")),
+    "needs_gettext": ("gettext", "/usr/bin/xgettext"),
+}
+
+
+def pytest_collection_modifyitems(session, config, items):
+    missing = set()
+    for item in items:
+        for marker, (package, path) in NEEDED_TOOLS.items():
+            if item.get_closest_marker(marker) and not os.path.exists(path):
+                missing.add(package)
+    if missing:
+        packages = " ".join(sorted(missing))
+        pytest.exit(
+            f"The selected tests need {packages} ({', '.join(sorted(missing))} not found). "
+            f"Run `sudo apt-get install {packages}` (or `make test`, which installs it as root).",
+            returncode=3,
+        )
 
 
 def pytest_unconfigure(config):

@@ -25,10 +25,7 @@ def test_french_catalogue_is_complete_and_compiled():
     assert compiled >= {entry.msgid for entry in catalogue}, "django.mo is stale: run `make messages`"
 
 
-@pytest.mark.skipif(
-    shutil.which("xgettext") is None and not os.environ.get("REQUIRE_GETTEXT"),
-    reason="extracting messages needs GNU gettext (apt-get install gettext); CI installs it and sets REQUIRE_GETTEXT",
-)
+@pytest.mark.needs_gettext
 def test_every_translatable_string_of_the_code_is_in_the_catalogue():
     """makemessages on a scratch copy of the code finds no message the catalogue lacks."""
     shipped = {entry.msgid for entry in polib.pofile(str(PO))}
