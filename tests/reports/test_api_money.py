@@ -136,3 +136,26 @@ def test_another_organisation_gets_404_on_the_report(world, login, report):
     other_distributor = login(world.b.users["dist_admin"])
     assert other_distributor.get(api(world.a.distributor, path)).status_code == 404
     assert other_distributor.get(api(world.b.distributor, path)).status_code == 404
+
+
+@time_machine.travel(LATER, tick=False)
+def test_account_settings_amounts_are_text_both_ways(world, login):
+    """The surcharge minimum (money) and percentage are read as decimal strings and must be sent
+    as text: a JSON number has already been through a float."""
+    client = login(world.a.users["dist_admin"])
+    url = f"/api/v1/orgs/{world.a.distributor.slug}/msp-accounts/{world.a.msp.pk}/settings/"
+    default = client.get(url).json()
+    assert (default["penalty_percent"], default["penalty_minimum"]) == ("0.00", "0.00")
+    assert floats_in(client.get(f"/api/v1/orgs/{world.a.distributor.slug}/msp-accounts/").json()) == []
+
+    for field in ("penalty_percent", "penalty_minimum"):
+        refused = client.patch(url, {"penalty_kind": "percent", field: 12.5}, content_type="application/json")
+        assert refused.status_code == 400 and field in refused.json()["errors"]
+    assert not MspAccountSettings.objects.for_tenant(world.a.msp).exists()
+
+    saved = client.patch(
+        url,
+        {"penalty_kind": "percent", "penalty_percent": "12.5", "penalty_minimum": "2.5"},
+        content_type="application/json",
+    ).json()
+    assert (saved["penalty_percent"], saved["penalty_minimum"]) == ("12.50", "2.50")
