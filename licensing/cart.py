@@ -264,10 +264,15 @@ class CartSummary:
 
 
 def summarize(
-    cart: Cart, products: Mapping[int, "Product"], cost_centers: Mapping[int, "CostCenter"] | None = None
+    cart: Cart,
+    products: Mapping[int, "Product"],
+    cost_centers: Mapping[int, "CostCenter"] | None = None,
+    *,
+    billing_currency: str | None = None,
 ) -> CartSummary:
     """The cart's lines with their products (``products``: the catalog's, by id), money totals
-    per currency, cost centers (when given) and what stands in the way of buying each line.
+    per currency, cost centers (when given) and what stands in the way of buying each line
+    (among them a price in another currency than ``billing_currency``, the MSP's).
     Lines whose product is not in ``products`` are taken out of ``cart``."""
     dropped = [pid for pid in cart.items if pid not in products]
     for pid in dropped:
@@ -282,6 +287,11 @@ def summarize(
             problem = _("No longer on sale: remove it from the cart.")
         elif product.billing_type == BillingType.USAGE:
             problem = _("Billed on usage: there are no licenses to buy. Remove it from the cart.")
+        elif billing_currency and product.currency != billing_currency:
+            # The purchase service refuses it too (docs/currency.md); said here before checkout.
+            problem = _(
+                "Priced in %(currency)s, and your organisation is billed in %(billing)s: remove it from the cart."
+            ) % {"currency": product.currency, "billing": billing_currency}
         pairs = cart.allocations_of(pid)
         if cost_centers is not None and any(cc is not None and cc not in cost_centers for cc, _q in pairs):
             problem = problem or _("One of its cost centers no longer exists: assign it again.")

@@ -26,6 +26,7 @@ def licensing_objects(org: Organisation) -> dict:
     """For a distributor: its product. For an MSP: its distributor's product, a cost center, a
     subscription with one assigned license, and the purchase that bought it."""
     distributor = org if org.is_distributor else org.distributor
+    buyer = org if org.is_msp else Organisation.objects.filter(distributor=org).first()
     product, _ = Product.objects.for_tenant(distributor).get_or_create(
         organisation=distributor,
         product_code="FIXTURE-365",
@@ -35,14 +36,14 @@ def licensing_objects(org: Organisation) -> dict:
             "publisher": "Fixture",
             "unit_type": "seat",
             "unit_price": Decimal("10.00"),
-            "currency": "EUR",
+            # Priced in the currency its MSP is billed in, so the MSP may buy it (docs/currency.md).
+            "currency": (buyer or distributor).currency,
             "billing_type": BillingType.LICENSE,
             "program": Program.TRUE_UP,
         },
     )
     if org.is_distributor:
-        msp = Organisation.objects.filter(distributor=org).first()
-        objects = licensing_objects(msp) if msp else {}
+        objects = licensing_objects(buyer) if buyer else {}
         return {**objects, "product": product}
     tenant = _acting(org, Role.MSP_ADMIN)
     cost_center = CostCenter.objects.for_tenant(org).filter(code="FIX").first() or services.cost_center_save(

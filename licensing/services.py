@@ -13,9 +13,10 @@ from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from msp_portal.exceptions import Conflict, DomainError, Forbidden
-from msp_portal.money import round_money
+from msp_portal.money import CurrencyMismatch, round_money, sale_refusal
 from msp_portal.notifications.services import notify
 from msp_portal.tenancy.choices import Perm, Role
 from msp_portal.tenancy.models import Organisation, User
@@ -430,6 +431,9 @@ def purchase_confirm(
             errors[where] = [
                 _("%(product)s is billed on usage: there are no licenses to buy.") % {"product": product.name}
             ]
+        if refusal := sale_refusal(product=product, msp=organisation):
+            errors[where] = [refusal]
+            continue
         if not isinstance(line.quantity, int) or not 1 <= line.quantity <= MAX_QUANTITY:
             errors[where] = [_("Buy from 1 to %(max)s licenses.") % {"max": MAX_QUANTITY}]
             continue
@@ -441,12 +445,6 @@ def purchase_confirm(
             ]
     if len({request.product_id for request in lines}) != len(lines):
         errors[_("Cart")] = [_("A product appears twice in the cart: merge the lines.")]
-    currencies = {product.currency for product in catalog.values()}
-    if len(currencies) > 1:
-        errors[_("Cart")] = [
-            _("The cart mixes currencies (%(currencies)s): buy the products of each currency separately.")
-            % {"currencies": ", ".join(sorted(currencies))}
-        ]
     if errors:
         raise DomainError(
             _("The purchase was not made: %(problems)s")
@@ -468,13 +466,13 @@ def purchase_confirm(
                 )
 
     now = timezone.now()
-    currency = next(iter(catalog.values())).currency
     purchase = Purchase.objects.create(
         organisation=organisation,
         number=_next_purchase_number(organisation, now),
         idempotency_key=idempotency_key,
         created_by=acting_user,
-        currency=currency,
+        # Every line's product is priced in it (checked above): docs/currency.md.
+        currency=organisation.currency,
         total=Decimal("0"),
         acknowledged_terms=True,
     )
@@ -554,6 +552,9 @@ def product_save(*, tenant: TenantContext, product_id: int | None = None, **fiel
         )
         if product is None:
             raise Http404
+    new_currency = fields.get("currency", product.currency)
+    if product.pk is not None and new_currency != product.currency:
+        _check_currency_change(product, new_currency)
     for name, value in fields.items():
         setattr(product, name, value)
     product.full_clean(exclude=["organisation"])
@@ -566,6 +567,26 @@ def product_save(*, tenant: TenantContext, product_id: int | None = None, **fiel
             field_errors={"sku_code": [_("Choose another SKU id.")]},
         ) from exc
     return product
+
+
+def _check_currency_change(product: Product, currency: str) -> None:
+    """A product MSPs hold keeps its currency: their licenses, true-ups and reports are billed
+    at its price in their own currency, which a new label would not convert (docs/currency.md)."""
+    holders = Subscription.objects.for_served_msps_of(product.organisation).filter(product=product).count()
+    if holders:
+        raise CurrencyMismatch(
+            ngettext(
+                "%(product)s is held by %(count)s MSP billed in %(old)s: its currency cannot change to "
+                "%(new)s. Add a new product priced in %(new)s instead.",
+                "%(product)s is held by %(count)s MSPs billed in %(old)s: its currency cannot change to "
+                "%(new)s. Add a new product priced in %(new)s instead.",
+                holders,
+            )
+            % {"product": product.name, "count": holders, "old": product.currency, "new": currency},
+            field_errors={
+                "currency": [_("Keep %(old)s: MSPs hold this product.") % {"old": product.currency}]
+            },
+        )
 
 
 @dataclass

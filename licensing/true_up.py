@@ -32,6 +32,7 @@ Why it is safe whatever the workers do:
 """
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -41,7 +42,7 @@ from django.utils import timezone
 
 from msp_portal.jobs.services import JobRunLog
 from msp_portal.jobs.tasks import TRANSIENT_ERRORS
-from msp_portal.money import round_money
+from msp_portal.money import CurrencyMismatch, currency_check_sale, round_money
 from msp_portal.notifications.services import notify
 from msp_portal.tenancy.choices import Role
 from msp_portal.tenancy.models import Organisation
@@ -52,6 +53,8 @@ from .choices import Program
 from .models import AssignmentEvent, Subscription, TrueUpCharge
 from .peaks import Peak
 from .selectors import anniversary, local_midnight, peaks
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,8 @@ def _owned_at(msp: Organisation, subscription_ids: list[int], moment: dt.datetim
 def plan_charges(msp: Organisation, due: list[DueTrueUp]) -> list[TrueUpCharge]:
     """The charges of ``due`` (unsaved). Subscriptions sharing a true-up year are read together:
     two queries per distinct year, whatever their number. Pure reads, so a dry run prints
-    exactly what a real run writes."""
+    exactly what a real run writes. Raises CurrencyMismatch when a product is priced in
+    another currency than the MSP's."""
     by_year: dict[tuple[dt.datetime, dt.datetime], list[DueTrueUp]] = {}
     for item in due:
         by_year.setdefault((item.start, item.end), []).append(item)
@@ -127,6 +131,9 @@ def plan_charges(msp: Organisation, due: list[DueTrueUp]) -> list[TrueUpCharge]:
         owned = _owned_at(msp, ids, end)
         for item in items:
             sub = item.subscription
+            # Billed in the MSP's currency, so the product must be priced in it: a true-up is
+            # never charged at a price in another currency (docs/currency.md).
+            currency_check_sale(product=sub.product, msp=msp)
             peak = found.get(sub.pk, Peak(0, None))
             owned_units = owned.get(sub.pk, 0)
             units = max(peak.units - owned_units, 0)
@@ -143,7 +150,7 @@ def plan_charges(msp: Organisation, due: list[DueTrueUp]) -> list[TrueUpCharge]:
                     units=units,
                     unit_price=sub.product.unit_price,
                     amount=round_money(units * sub.product.unit_price),
-                    currency=sub.product.currency,
+                    currency=msp.currency,
                 )
             )
     return sorted(charges, key=lambda charge: (charge.subscription_id, charge.true_up_date))
@@ -237,7 +244,11 @@ def true_up_run_due(*, log: JobRunLog, now: dt.datetime | None = None) -> None:
     now = now or timezone.now()
     for msp, due in _pending_by_msp(now):
         if log.dry_run:
-            charges = plan_charges(msp, due)
+            try:
+                charges = plan_charges(msp, due)
+            except CurrencyMismatch as exc:
+                log.error(f"MSP {msp.pk} ({msp.slug}): {exc.message}")
+                continue
             for charge in charges:
                 log.would(_describe(msp, charge))
             _count(log, charges)
@@ -250,5 +261,11 @@ def true_up_run_due(*, log: JobRunLog, now: dt.datetime | None = None) -> None:
             raise
         except DatabaseError as exc:
             log.error(f"MSP {msp.pk} ({msp.slug}): {type(exc).__name__}: {exc}")
+            continue
+        except CurrencyMismatch as exc:
+            # Nothing of this MSP is charged until its product and currency agree again; the
+            # run's errors name it, and the next run tries again.
+            logger.error("true-up of MSP %s (%s) refused: %s", msp.pk, msp.slug, exc.message)
+            log.error(f"MSP {msp.pk} ({msp.slug}): {exc.message}")
             continue
         _count(log, charges)

@@ -25,7 +25,8 @@ class UsageReportAdmin(admin.ModelAdmin):
     list_display = ["organisation", "cycle", "state", "deadline", "submission_kind", "submitted_at"]
     list_filter = ["state", "submission_kind", "cycle"]
     search_fields = ["organisation__name"]
-    readonly_fields = ["state"]
+    # The currency is the MSP's, set at opening: relabelling would not convert (docs/currency.md).
+    readonly_fields = ["state", "currency"]
     inlines = [LineInline]
 
 

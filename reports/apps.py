@@ -7,7 +7,11 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Usage reports")
 
     def ready(self):
+        from msp_portal.money import register_billed_rows
+
         from . import dashboard  # noqa: F401  (registers the dashboard panel)
+        from .currency import billed_rows
         from .notifications import register_texts
 
         register_texts()
+        register_billed_rows(billed_rows)

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from licensing.selectors import provided_units_by_cycle
 from msp_portal.jobs.services import JobRunLog
+from msp_portal.money import CurrencyMismatch
 from msp_portal.tenancy.choices import OrganisationKind
 from msp_portal.tenancy.models import Organisation
 
@@ -83,7 +84,12 @@ def cycles_open_due(*, log: JobRunLog, now: dt.datetime | None = None) -> None:
                 log.would(f"open {msp.name} {cycle:%Y-%m}")
                 log.add("reports_opened")
             continue
-        _open_for_msp(msp.pk, now, log)
+        try:
+            _open_for_msp(msp.pk, now, log)
+        except CurrencyMismatch as exc:
+            # Its months stay unopened (rolled back) until product and currency agree again;
+            # the next run tries again. The other MSPs are served meanwhile.
+            log.error(f"MSP {msp.pk} ({msp.slug}): {exc.message}")
 
 
 @transaction.atomic
@@ -106,6 +112,7 @@ def _open_for_msp(msp_id: int, now: dt.datetime, log: JobRunLog) -> None:
                 product_name=row.product.name,
                 unit_type=row.product.unit_type,
                 unit_price=row.product.unit_price,
+                currency=row.product.currency,
                 provided_units=row.provided,
                 used_units=row.used,
             )

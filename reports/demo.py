@@ -68,6 +68,7 @@ class DemoAccount:
     penalty_minimum: Decimal
     products: tuple[DemoProduct, ...]
     stories: dict[int, str]  # months back (1 = last month) → story; the others are "approved"
+    currency: str = "EUR"  # of the prices above: the demo MSPs' billing currency (docs/currency.md)
 
 
 CONTOSO = DemoAccount(
@@ -445,6 +446,7 @@ def _line_specs(
                 product_name=product.name,
                 unit_type=product.unit_type,
                 unit_price=Decimal(product.price),
+                currency=account.currency,
                 provided_units=provided,
                 used_units=used,
             )

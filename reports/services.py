@@ -3,8 +3,9 @@ the rule, saves, writes the history row and notifies once the transaction commit
 habit 4). Pages, API and workers all go through these functions."""
 
 import datetime as dt
+import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.http import Http404
@@ -14,6 +15,7 @@ from django.utils.translation import ngettext
 
 from licensing.selectors import provided_units_for_cycle
 from msp_portal.exceptions import Conflict, DomainError, Forbidden
+from msp_portal.money import CurrencyMismatch
 from msp_portal.notifications.services import notify
 from msp_portal.tenancy.choices import Perm, Role
 from msp_portal.tenancy.models import Organisation, User
@@ -27,6 +29,8 @@ from .links import cycle_label, deadline_label, report_url
 from .models import LineComment, ReportEvent, UsageReport, UsageReportLine
 from .rules import deadline_after
 
+logger = logging.getLogger(__name__)
+
 MAX_UNITS = 10_000_000
 COMMENT_MAX = 4000
 DUPLICATE_COMMENT_WINDOW = dt.timedelta(seconds=30)
@@ -34,7 +38,8 @@ DUPLICATE_COMMENT_WINDOW = dt.timedelta(seconds=30)
 
 @dataclass(frozen=True)
 class LineSpec:
-    """A line to open a report with (from the licensing seam)."""
+    """A line to open a report with (from the licensing seam). ``currency`` is the one its
+    ``unit_price`` is in; it has no default, so no caller can leave a price unlabelled."""
 
     product_code: str
     product_name: str
@@ -43,6 +48,7 @@ class LineSpec:
     provided_units: int
     used_units: int | None = None
     sku_code: str = ""
+    currency: str = field(kw_only=True)
 
 
 def _require(tenant: TenantContext, perm: str) -> None:
@@ -66,6 +72,10 @@ def usage_report_open(
     Safe to run again or concurrently: the (MSP, cycle) unique key lets exactly one report
     exist; a second call returns it unchanged. Billable units start at the used units where the
     product reports them, else at the provided units. Tells the MSP admins on commit.
+
+    The report is in the MSP's billing currency; a line priced in another one raises
+    CurrencyMismatch and nothing is opened (docs/currency.md): a report is never shown with a
+    price under another currency's name, nor opened without a product the MSP holds.
     """
     opened_at = opened_at or timezone.now()
     account = selectors.account_settings(msp=msp)
@@ -80,6 +90,7 @@ def usage_report_open(
     )
     if not created:
         return report, False
+    _check_line_currencies(msp=msp, cycle=cycle, lines=lines)  # raising undoes the report's row
     UsageReportLine.objects.bulk_create(
         [
             UsageReportLine(
@@ -109,6 +120,24 @@ def usage_report_open(
     return report, True
 
 
+def _check_line_currencies(*, msp: Organisation, cycle: dt.date, lines: Sequence[LineSpec]) -> None:
+    foreign = [spec for spec in lines if spec.currency != msp.currency]
+    if not foreign:
+        return
+    message = _(
+        "The usage report of %(msp)s for %(cycle)s was not opened: %(msp)s is billed in %(currency)s, "
+        "and these products are priced in another currency: %(products)s."
+    ) % {
+        "msp": msp.name,
+        "cycle": f"{cycle:%Y-%m}",
+        "products": ", ".join(f"{spec.product_name} ({spec.currency})" for spec in foreign),
+        "currency": msp.currency,
+    }
+    # Loud for the operator as well as for the caller (a job records it as the run's error).
+    logger.error("%s", message)
+    raise CurrencyMismatch(message)
+
+
 def usage_report_open_from_licensing(*, msp: Organisation, cycle: dt.date) -> tuple[UsageReport, bool]:
     """Open the MSP's report of ``cycle`` with its provided units from licensing (SPEC §3.6):
     one line per product the MSP holds, the peak assigned in the cycle (license-based) or the
@@ -124,6 +153,7 @@ def usage_report_open_from_licensing(*, msp: Organisation, cycle: dt.date) -> tu
                 product_name=row.product.name,
                 unit_type=row.product.unit_type,
                 unit_price=row.product.unit_price,
+                currency=row.product.currency,
                 provided_units=row.provided,
                 used_units=row.used,
             )

@@ -14,6 +14,7 @@ from django.views.generic import TemplateView
 from msp_portal.api.filters import compact_query
 from msp_portal.csv_export import csv_response
 from msp_portal.exceptions import DomainError, apply_to_form
+from msp_portal.money import sale_refusal
 from msp_portal.tenancy.choices import OrganisationKind, Perm
 from msp_portal.tenancy.views_base import TenantViewMixin
 
@@ -56,6 +57,10 @@ class CatalogView(TenantViewMixin, TemplateView):
         for product in products:
             product.display_price = display_price(product.unit_price)
             product.in_cart = cart.items.get(product.pk, 0) if cart else 0
+            # Shown, but not offered, to an MSP billed in another currency (docs/currency.md).
+            product.sale_refusal = (
+                sale_refusal(product=product, msp=organisation) if organisation.is_msp else ""
+            )
         context = self.get_context_data(
             filters=filters,
             page_obj=page,

@@ -13,6 +13,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from msp_portal.exceptions import DomainError, apply_to_form, error_message
+from msp_portal.money import sale_refusal
 from msp_portal.tenancy.choices import OrganisationKind, Perm
 from msp_portal.tenancy.views_base import TenantViewMixin
 
@@ -42,7 +43,7 @@ def cart_summary(organisation, cart: Cart, cost_centers: dict[int, CostCenter] |
     products = {
         p.pk: p for p in selectors.catalog_for(organisation=organisation).filter(pk__in=list(cart.items))
     }
-    return summarize(cart, products, cost_centers)
+    return summarize(cart, products, cost_centers, billing_currency=organisation.currency)
 
 
 def cost_center_map(organisation) -> dict[int, CostCenter]:
@@ -120,6 +121,9 @@ class CartAddView(CartMixin, View):
                 _("%(product)s is billed on usage: there are no licenses to buy.")
                 % {"product": product.name},
             )
+            return redirect(back)
+        if refusal := sale_refusal(product=product, msp=self.tenant.organisation):
+            messages.error(request, refusal)
             return redirect(back)
         cart = self.get_cart()
         try:

@@ -1,6 +1,10 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
+
+from msp_portal.exceptions import DomainError
+from msp_portal.money import billing_currency_change_check
 
 from .models import Membership, Organisation, User
 
@@ -27,8 +31,22 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
 
+class OrganisationAdminForm(forms.ModelForm):
+    """The admin's organisation form (the admin adds the model and its fields)."""
+
+    def clean_currency(self):
+        currency = self.cleaned_data["currency"].strip().upper()
+        try:
+            # The rule's one home (docs/currency.md): an organisation already billed keeps its currency.
+            billing_currency_change_check(organisation=self.instance, currency=currency)
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message) from exc
+        return currency
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
+    form = OrganisationAdminForm
     list_display = ["name", "slug", "kind", "distributor", "country", "is_active", "created_at"]
     list_filter = ["kind", "is_active", "country"]
     search_fields = ["name", "slug"]

@@ -10,6 +10,7 @@ import pytest
 from licensing import selectors, services
 from licensing.choices import BillingType, Program
 from licensing.models import CostCenter, License, Product, Subscription
+from msp_portal.tenancy.models import Organisation
 from msp_portal.tenancy.resolve import TenantContext, resolve_tenant
 
 _numbers = itertools.count(1)
@@ -19,6 +20,16 @@ def acting(side, role: str = "msp_admin") -> TenantContext:
     """The tenant context of the side's user with that role, resolved as a request would."""
     user = side.users[role]
     return resolve_tenant(user=user, org_slug=side.org_of(role).slug)
+
+
+@pytest.fixture
+def world(world):
+    """The test world with its MSPs billed in euros, the currency of the ``product`` fixture's
+    prices: a product is sold only to MSPs billed in its currency (docs/currency.md)."""
+    for side in (world.a, world.b):
+        Organisation.objects.filter(pk=side.msp.pk).update(currency="EUR")
+        side.msp.currency = "EUR"
+    return world
 
 
 @pytest.fixture

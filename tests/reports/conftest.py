@@ -20,6 +20,7 @@ def line_specs(rows=LINES):
             product_name=name,
             unit_type=unit,
             unit_price=Decimal(price),
+            currency="USD",  # the test MSPs' billing currency (the organisation's default)
             provided_units=provided,
             used_units=used,
         )
