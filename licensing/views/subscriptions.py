@@ -17,6 +17,7 @@ from msp_portal.exceptions import DomainError, apply_to_form, error_message
 from msp_portal.tenancy.choices import Perm
 
 from .. import selectors, services
+from ..cart import display_price
 from ..forms import AssignForm, RemoveForm
 from .licenses import (
     AllocationCard,
@@ -62,6 +63,9 @@ class SubscriptionDetailView(SubscriptionMixin, TemplateView):
             status=card.status,
             subscription=self.subscription,
             product=self.subscription.product,
+            # As stored (10.125 stays 10.125): rounding a price to the cent would show a price
+            # that no amount was computed from.
+            unit_price=display_price(self.subscription.product.unit_price),
             remove_form=remove_form,
             page_obj=page,
             events=list(page),

@@ -100,3 +100,20 @@ def test_another_organisation_gets_404_on_the_money(world, login, over_allocated
         other_distributor = login(world.b.users["dist_admin"])
         assert other_distributor.get(api(world.a.distributor, "true-ups/")).status_code == 404
         assert get(other_distributor, api(world.b.distributor, "true-ups/"))["results"] == []
+
+
+def test_subscription_page_shows_the_price_as_stored_and_amounts_to_the_cent(world, login, over_allocated):
+    """The page showed the unit price rounded to the cent (10.13), a price no amount was
+    computed from; the amounts are 10.125 rounded half-up."""
+    _purchase, subscription = over_allocated
+    true_up_run_due(log=JobRunLog(), now=ANNIVERSARY)
+    with time_machine.travel(ANNIVERSARY, tick=False):
+        response = login(world.a.users["msp_admin"]).get(
+            f"/o/{world.a.msp.slug}/licensing/subscriptions/{subscription.pk}/"
+        )
+    assert response.status_code == 200
+    html = response.content.decode()
+    price = html[html.index("Unit price") :]
+    assert price[: price.index("</dd>")].endswith("10.125 EUR")
+    charged = html[html.index("True-up date") :]
+    assert "10.13 EUR" in charged
