@@ -297,7 +297,14 @@ def summarize(
             problem = problem or _("One of its cost centers no longer exists: assign it again.")
         allocations = [(None if cc is None else (cost_centers or {}).get(cc), qty) for cc, qty in pairs]
         lines.append(
-            CartLine(number=number, product=product, quantity=quantity, total=total, allocations=allocations)
+            CartLine(
+                number=number,
+                product=product,
+                quantity=quantity,
+                total=total,
+                allocations=allocations,
+                problem=problem,
+            )
         )
     summary = CartSummary(
         lines=lines, totals=list(totals.items()), license_count=cart.license_count, dropped=len(dropped)
