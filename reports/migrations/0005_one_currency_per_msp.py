@@ -66,6 +66,9 @@ def _relabel(apps, schema_editor, msp, currency: str) -> None:
         # Penalties are append-only (a trigger refuses UPDATE); this one correction of their
         # label, in this migration's transaction, is the only write they ever get.
         with schema_editor.connection.cursor() as cursor:
+            # ALTER TABLE refuses to run while deferred foreign-key checks on the table are
+            # pending in the transaction: run them now.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(
                 "ALTER TABLE reports_reportpenalty DISABLE TRIGGER reports_reportpenalty_append_only"
             )
