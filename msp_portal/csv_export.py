@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 from django.http import StreamingHttpResponse
+from django.utils.http import content_disposition_header
 
 # OWASP's list (CSV injection): a spreadsheet reads a cell starting with one of these as a
 # formula, or (tab, carriage return) strips it and reads what follows as one.
@@ -66,5 +67,6 @@ def csv_response(filename: str, header: Sequence, rows: Iterable[Sequence]) -> S
             yield writer.writerow([csv_cell(value) for value in row])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    # Filenames carry typed values (a SKU): Django quotes them and encodes non-ASCII ones.
+    response["Content-Disposition"] = content_disposition_header(True, filename)
     return response
