@@ -4,6 +4,7 @@ import zoneinfo
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db import transaction
 from django.db.models import Count
@@ -42,13 +43,16 @@ from reports.models import (
 from reports.selectors import report_lines
 
 DEMO_MSPS = ("contoso", "fabrikam")
+# The shared demo data set is loaded on this day; the tests look at it an hour later.
+LOADED_AT = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)
+pytestmark = pytest.mark.now("2026-11-20T11:00:00+00:00")
 
 
 @pytest.fixture(scope="module")
 def demo_loaded(django_db_setup, django_db_blocker):
     """The demo data set, loaded once for the tests of this module (it takes seconds) inside a
     transaction rolled back at the end; each test still runs in its own savepoint."""
-    with django_db_blocker.unblock(), transaction.atomic():
+    with time_machine.travel(LOADED_AT, tick=True), django_db_blocker.unblock(), transaction.atomic():
         call_command("demo_data", stdout=io.StringIO())
         yield
         transaction.set_rollback(True)
