@@ -80,6 +80,10 @@ class ProductForm(forms.ModelForm):
     def __init__(self, *args, organisation, **kwargs):
         super().__init__(*args, **kwargs)
         self.organisation = organisation
+        if self.instance.pk is None:
+            # As the API does: the distributor's own currency (not the model's default) unless
+            # the admin names another.
+            self.initial["currency"] = organisation.currency
 
     def clean_currency(self):
         currency = self.cleaned_data["currency"].strip().upper()

@@ -574,19 +574,14 @@ def _check_currency_change(product: Product, currency: str) -> None:
     at its price in their own currency, which a new label would not convert (docs/currency.md)."""
     holders = Subscription.objects.for_served_msps_of(product.organisation).filter(product=product).count()
     if holders:
-        raise CurrencyMismatch(
-            ngettext(
-                "%(product)s is held by %(count)s MSP billed in %(old)s: its currency cannot change to "
-                "%(new)s. Add a new product priced in %(new)s instead.",
-                "%(product)s is held by %(count)s MSPs billed in %(old)s: its currency cannot change to "
-                "%(new)s. Add a new product priced in %(new)s instead.",
-                holders,
-            )
-            % {"product": product.name, "count": holders, "old": product.currency, "new": currency},
-            field_errors={
-                "currency": [_("Keep %(old)s: MSPs hold this product.") % {"old": product.currency}]
-            },
-        )
+        message = ngettext(
+            "%(product)s is held by %(count)s MSP billed in %(old)s: its currency cannot change to "
+            "%(new)s. Add a new product priced in %(new)s instead.",
+            "%(product)s is held by %(count)s MSPs billed in %(old)s: its currency cannot change to "
+            "%(new)s. Add a new product priced in %(new)s instead.",
+            holders,
+        ) % {"product": product.name, "count": holders, "old": product.currency, "new": currency}
+        raise CurrencyMismatch(message, field_errors={"currency": [message]})
 
 
 @dataclass

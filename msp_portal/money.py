@@ -80,20 +80,13 @@ def billing_currency_change_check(*, organisation: "Organisation", currency: str
         return
     billed = [label for provider in _BILLED_ROWS for label in provider(organisation)]
     if billed:
-        raise CurrencyMismatch(
-            _(
-                "%(organisation)s is billed in %(old)s and holds %(rows)s in %(old)s: its currency "
-                "cannot change to %(new)s."
-            )
-            % {
-                "organisation": organisation.name,
-                "old": organisation.currency,
-                "new": currency,
-                "rows": ", ".join(billed),
-            },
-            field_errors={
-                "currency": [
-                    _("Keep %(old)s: this organisation was billed in it.") % {"old": organisation.currency}
-                ]
-            },
-        )
+        message = _(
+            "%(organisation)s is billed in %(old)s and holds %(rows)s in %(old)s: its currency "
+            "cannot change to %(new)s."
+        ) % {
+            "organisation": organisation.name,
+            "old": organisation.currency,
+            "new": currency,
+            "rows": ", ".join(billed),
+        }
+        raise CurrencyMismatch(message, field_errors={"currency": [message]})

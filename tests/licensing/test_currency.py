@@ -218,3 +218,35 @@ def test_a_true_up_priced_in_another_currency_is_refused_loudly_and_the_other_ms
     # A dry run says the same, and charges nothing either.
     dry = run(at(2026, 1, 15), dry_run=True)
     assert dry.errors == log.errors
+
+
+def test_the_product_form_proposes_the_distributors_currency_and_keeps_a_held_products(
+    world, login, product, buy
+):
+    admin = login(world.a.users["dist_admin"])
+    Organisation.objects.filter(pk=world.a.distributor.pk).update(currency="CHF")
+
+    new = admin.get(shop(world.a.distributor, "products/new/")).content.decode()
+    assert re.search(r'name="currency"[^>]*value="CHF"', new)
+
+    held = product(world.a.distributor, name="Held Suite")
+    buy(world.a, held, 1)
+    fields = {
+        "name": held.name,
+        "publisher": held.publisher,
+        "product_code": held.product_code,
+        "sku_code": held.sku_code,
+        "unit_type": held.unit_type,
+        "unit_price": "10.00",
+        "currency": "USD",
+        "billing_type": held.billing_type,
+        "program": held.program,
+        "is_active": "on",
+    }
+    response = admin.post(shop(world.a.distributor, f"products/{held.pk}/edit/"), fields)
+    assert response.status_code == 400
+    assert "Held Suite is held by 1 MSP billed in EUR: its currency cannot change to USD." in (
+        response.content.decode()
+    )
+    held.refresh_from_db()
+    assert held.currency == "EUR"
