@@ -8,9 +8,11 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone, translation
 
-from msp_portal.tenancy.models import Organisation, User
+from msp_portal.tenancy.models import Membership, Organisation, User
+from msp_portal.tenancy.resolve import tenant_context_of
 
 from .models import Notification
+from .selectors import notification_link
 
 
 @dataclass(frozen=True)
@@ -60,13 +62,26 @@ def notify_many(notices: Iterable[Notice]) -> list[Notification]:
 
 def notification_email_send(*, notification_ids: list[int], base_url: str = "") -> int:
     """E-mail the given notifications that have not been e-mailed yet; safe to run twice (each
-    row is claimed by a conditional update before its e-mail goes out)."""
+    row is claimed by a conditional update before its e-mail goes out).
+
+    ``base_url`` is the address the portal is served on (``PORTAL_BASE_URL``); a row's link is
+    added only when its recipient may open that page in the row's organisation as things stand.
+    """
     sent = 0
-    rows = (
+    rows = list(
         Notification.objects.with_scopes_disabled()
         .filter(pk__in=notification_ids, emailed_at__isnull=True)
         .select_related("recipient")
     )
+    readers = {
+        (membership.user_id, membership.organisation_id): tenant_context_of(membership)
+        for membership in Membership.objects.with_scopes_disabled()
+        .filter(
+            user_id__in={row.recipient_id for row in rows},
+            organisation_id__in={row.organisation_id for row in rows},
+        )
+        .select_related("organisation")
+    }
     for row in rows:
         claimed = (
             Notification.objects.with_scopes_disabled()
@@ -75,7 +90,9 @@ def notification_email_send(*, notification_ids: list[int], base_url: str = "") 
         )
         if not claimed:
             continue
-        link = f"\n\n{base_url}{row.url}" if row.url else ""
+        reader = readers.get((row.recipient_id, row.organisation_id))
+        url = notification_link(notification=row, reader=reader) if reader else ""
+        link = f"\n\n{base_url}{url}" if url else ""
         with translation.override(settings.LANGUAGE_CODE):
             title, body = row.title, row.body
         send_mail(title, f"{body}{link}", None, [row.recipient.email])

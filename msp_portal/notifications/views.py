@@ -18,7 +18,8 @@ class NotificationListView(TenantViewMixin, TemplateView):
     def get_context_data(self, **kwargs):
         rows = selectors.notification_list(organisation=self.tenant.organisation, user=self.request.user)
         page = Paginator(rows, 25).get_page(self.request.GET.get("page"))
-        return super().get_context_data(page_obj=page, **kwargs)
+        items = [(row, selectors.notification_link(notification=row, reader=self.tenant)) for row in page]
+        return super().get_context_data(page_obj=page, items=items, **kwargs)
 
 
 class NotificationMarkReadView(TenantViewMixin, View):

@@ -41,6 +41,12 @@ def resolve_tenant(*, user, org_slug: str) -> TenantContext:
     )
     if membership is None:
         raise Http404(_("Organisation not found."))
+    return tenant_context_of(membership)
+
+
+def tenant_context_of(membership: Membership) -> TenantContext:
+    """The tenant context of a membership already read (with its organisation), for work done
+    on someone's behalf outside a request (what an e-mail may link to)."""
     return TenantContext(
         organisation=membership.organisation,
         membership=membership,
