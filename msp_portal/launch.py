@@ -232,9 +232,26 @@ def _banner(url: str, elapsed: float) -> str:
     return "\n".join(lines)
 
 
-def _child_env() -> dict[str, str]:
+def _set_in_dotenv(name: str) -> bool:
+    """Does the checkout's .env (read by the settings) set ``name``?"""
+    path = BASE_DIR / ".env"
+    if not path.exists():
+        return False
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        key, sep, _ = line.strip().removeprefix("export ").partition("=")
+        if sep and key.strip() == name:
+            return True
+    return False
+
+
+def _child_env(url: str | None = None) -> dict[str, str]:
+    """The environment of the children. ``url`` is where `run` serves the portal: the worker
+    has no request to read it from, so its e-mail links take it from PORTAL_BASE_URL, unless the
+    user set one (in the environment or .env: say, the address of a proxy in front)."""
     env = os.environ.copy()
     env.setdefault("DJANGO_SETTINGS_MODULE", DEFAULT_SETTINGS)
+    if url and not env.get("PORTAL_BASE_URL") and not _set_in_dotenv("PORTAL_BASE_URL"):
+        env["PORTAL_BASE_URL"] = url.rstrip("/")
     env["PYTHONUNBUFFERED"] = "1"
     return env
 
@@ -276,7 +293,7 @@ def _serve(port: int, started: float, signals: Signals, children: list[Child]) -
     """Prepare, start the children, supervise them; returns the exit status of `run`."""
     url = f"http://127.0.0.1:{port}/"
     signals.check()
-    env = _child_env()
+    env = _child_env(url)
     log.info("Preparing the database, static files and demo data...")
     prepare = subprocess.Popen(
         [sys.executable, "-m", "msp_portal.launch", "_prepare"],
