@@ -36,7 +36,9 @@ from licensing.notifications import TRUE_UP_CHARGED
 from msp_portal.demo import DEMO_PASSWORD
 from msp_portal.notifications.models import Notification
 from msp_portal.notifications.services import notification_email_send
+from msp_portal.tenancy.links import may_open
 from msp_portal.tenancy.models import User
+from msp_portal.tenancy.resolve import resolve_tenant
 
 # A fixed day on which the demo data loads, with reports in every state, a true-up charged and
 # notifications of every kind the demo produces.
@@ -278,3 +280,18 @@ def test_catalog_shows_purchases_only_to_roles_that_may_open_them(demo):
     ):
         page = _sign_in(email).get("/o/contoso/shop/").content.decode()
         assert ('href="/o/contoso/shop/purchases/"' in page) is expect, email
+
+
+def test_may_open_reads_the_views_own_rules(demo):
+    """The check behind the links: the organisation in the URL, the page's kind and permission."""
+    admin = resolve_tenant(user=User.objects.get(email="admin@contoso.example"), org_slug="contoso")
+    billing = resolve_tenant(user=User.objects.get(email="billing@contoso.example"), org_slug="contoso")
+    reviewer = resolve_tenant(user=User.objects.get(email="reviewer@northwind.example"), org_slug="northwind")
+    assert may_open(admin, "/o/contoso/licensing/?page=2")
+    assert not may_open(admin, "/o/fabrikam/licensing/"), "another organisation's page"
+    assert not may_open(billing, "/o/contoso/licensing/"), "a permission the role lacks"
+    assert may_open(billing, "/o/contoso/reports/")
+    assert not may_open(reviewer, "/o/northwind/licensing/"), "a page of the other kind"
+    assert not may_open(reviewer, "/o/northwind/reports/accounts/0/edit/"), "no such page"
+    assert may_open(reviewer, "/api/v1/orgs/northwind/true-ups/") is True
+    assert not may_open(billing, "/api/v1/orgs/contoso/licenses/")
