@@ -12,6 +12,9 @@ from django.utils.translation import gettext as _
 KNOWN_COLUMNS = ("product", "sku", "name", "email", "extension", "cost_center")
 MAX_ROWS = 5000
 MAX_BYTES = 2 * 1024 * 1024
+# The columns the values are stored in (licensing.models.License; tests/test_no_500.py checks).
+MAX_NAME, MAX_EMAIL, MAX_EXTENSION = 200, 254, 20
+MAX_FIELD_CHARS = csv.field_size_limit()  # Python's limit on one value (131,072 characters)
 
 
 @dataclass(frozen=True)
@@ -41,9 +44,47 @@ def parse_assignment_csv(raw: bytes) -> tuple[list[BulkRow], list[RowError]]:
         return [], [RowError(0, "", _("The file is larger than 2 MB: split it."))]
     try:
         text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return [], [RowError(0, "", _("The file is not UTF-8 text. Save it as CSV UTF-8 and try again."))]
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return [], [
+            RowError(
+                line,
+                "",
+                _("Line %(line)s is not UTF-8 text. Save the file as CSV UTF-8 and try again.")
+                % {"line": line},
+            )
+        ]
+    if "\x00" in text:
+        # A NUL character cannot be stored in PostgreSQL text: the file is binary or damaged.
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        return [], [
+            RowError(
+                line,
+                "",
+                _("Line %(line)s holds a NUL character: this is not a CSV text file.") % {"line": line},
+            )
+        ]
     reader = csv.DictReader(io.StringIO(text))
+    try:
+        return _read_rows(reader)
+    except csv.Error:
+        # Python's csv module refuses a value above its field limit; it stops on the line after
+        # the last one it counted.
+        line = reader.line_num + 1
+        return [], [
+            RowError(
+                line,
+                "",
+                _(
+                    "Line %(line)s could not be read: a value is longer than %(max)s characters "
+                    "(a quote left open makes the rest of the file one value)."
+                )
+                % {"line": line, "max": f"{MAX_FIELD_CHARS:,}"},
+            )
+        ]
+
+
+def _read_rows(reader: csv.DictReader) -> tuple[list[BulkRow], list[RowError]]:
     header = [(column or "").strip().lower() for column in (reader.fieldnames or [])]
     missing = [] if ("sku" in header or "product" in header) else ["sku", "product"]
     if missing:
@@ -79,9 +120,11 @@ def parse_assignment_csv(raw: bytes) -> tuple[list[BulkRow], list[RowError]]:
                         index, "email", _("%(email)s is not an e-mail address.") % {"email": values["email"]}
                     )
                 )
-        if len(values["name"]) > 200:
+        if len(values["email"]) > MAX_EMAIL:
+            errors.append(RowError(index, "email", _("At most %(max)s characters.") % {"max": MAX_EMAIL}))
+        if len(values["name"]) > MAX_NAME:
             errors.append(RowError(index, "name", _("At most 200 characters.")))
-        if len(values["extension"]) > 20:
+        if len(values["extension"]) > MAX_EXTENSION:
             errors.append(RowError(index, "extension", _("At most 20 characters.")))
         rows.append(BulkRow(line=index, **{**values, "email": values["email"].lower()}))
     if not rows and not errors:

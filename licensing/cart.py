@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from msp_portal.exceptions import DomainError
 from msp_portal.money import round_money
+from msp_portal.numbers import whole_number
 
 from .choices import BillingType
 from .services import MAX_QUANTITY, PurchaseRequestLine
@@ -27,10 +28,9 @@ Allocation = tuple[int | None, int]  # (cost center id or None, licenses)
 
 def parse_quantity(raw, *, allow_zero: bool = False) -> int | None:
     """A whole number of licenses typed by a person, or None when it is not one."""
-    text = str(raw if raw is not None else "").strip()
-    if not text.isdigit():
+    value = whole_number(str(raw if raw is not None else ""))
+    if value is None:
         return None
-    value = int(text)
     low = 0 if allow_zero else 1
     return value if low <= value <= MAX_QUANTITY else None
 

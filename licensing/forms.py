@@ -12,7 +12,7 @@ from msp_portal.tenancy.models import Organisation
 
 from .bulk import MAX_BYTES
 from .filters import NO_COST_CENTER
-from .models import CostCenter
+from .models import CostCenter, License
 
 
 def cost_center_choices(organisation: Organisation, *, blank_label) -> list[tuple[str, str]]:
@@ -26,7 +26,10 @@ class AssignForm(forms.Form):
     optionally the cost center to charge it to."""
 
     name = forms.CharField(label=_("Name"), max_length=200, required=False)
-    email = forms.EmailField(label=_("E-mail"), required=False)
+    # As long as the column it is saved to (a longer address would be a database error).
+    email = forms.EmailField(
+        label=_("E-mail"), max_length=License._meta.get_field("assignee_email").max_length, required=False
+    )
     extension = forms.CharField(label=_("Extension"), max_length=20, required=False)
     cost_center = forms.ChoiceField(label=_("Cost center"), required=False)
 

@@ -8,6 +8,8 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from msp_portal.numbers import whole_number
+
 from .api.filters import ProductFilter
 from .cart import Allocation, merge_allocations, parse_quantity
 from .choices import BillingType, Program
@@ -213,8 +215,9 @@ def assignment_from_post(
     def cost_center_of(raw: str) -> tuple[bool, int | None]:
         if raw == "":
             return True, None
-        if raw.isdigit() and int(raw) in cost_center_ids:
-            return True, int(raw)
+        cost_center_id = whole_number(raw)
+        if cost_center_id in cost_center_ids:
+            return True, cost_center_id
         return False, None
 
     if line.mode == MODE_ONE:

@@ -124,9 +124,10 @@ def _amount(value) -> Decimal | None:
         return None
     try:
         amount = Decimal(value.strip() if isinstance(value, str) else value)
+        # quantize() itself refuses a number too large for the context (1e30).
+        if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
+            return None
     except InvalidOperation:
-        return None
-    if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
         return None
     return amount.quantize(Decimal("0.01"))
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from msp_portal.api.filters import StrictFilterSet
+from msp_portal.numbers import whole_number
 from msp_portal.tenancy.models import Organisation
 from msp_portal.tenancy.selectors import served_msp_list
 
@@ -24,7 +25,8 @@ def twelve_months_ago(today: dt.date | None = None) -> dt.date:
 
 def validate_period(value: str) -> None:
     value = (value or "").strip().lower()
-    if value in ("", "last12", "all") or (value.isdigit() and 2000 <= int(value) <= 2100):
+    year = whole_number(value)
+    if value in ("", "last12", "all") or (year is not None and 2000 <= year <= 2100):
         return
     raise ValidationError(_("Use 'last12', 'all' or a year such as 2025."))
 

@@ -5,12 +5,16 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .choices import PenaltyKind
 from .models import MspAccountSettings
 
 DAYS = re.compile(r"[0-9]+")
+# What Django's DecimalValidator says when a number has too many digits (in all, before or
+# after the point).
+DIGIT_ERRORS = ("max_digits", "max_whole_digits", "max_decimal_places")
 
 
 def reminder_days_text(days) -> str:
@@ -65,19 +69,45 @@ class AccountSettingsForm(forms.Form):
             "invalid_choice": _("Penalty surcharge: choose one of the options."),
         },
     )
+    # Digits as in the columns (MspAccountSettings): 1e30 or 0.001 is an inline error here,
+    # never a number the service or the database cannot hold.
     penalty_percent = forms.DecimalField(
         label=_("Surcharge percentage"),
         required=False,
+        max_digits=5,
+        decimal_places=2,
         help_text=_("A share of each unexplained discrepancy's value, above 0 and at most 100."),
-        error_messages={"invalid": _("Surcharge percentage: give a number, for example 5 or 7.5.")},
+        error_messages={
+            "invalid": _("Surcharge percentage: give a number, for example 5 or 7.5."),
+            **dict.fromkeys(
+                DIGIT_ERRORS,
+                format_lazy(
+                    "{}: {}",
+                    _("Surcharge percentage"),
+                    _(
+                        "give a percentage above 0 and at most 100, with up to 2 decimals, or choose no surcharge."
+                    ),
+                ),
+            ),
+        },
         widget=forms.NumberInput(attrs={"min": 0, "max": 100, "step": "0.01"}),
     )
     penalty_minimum = forms.DecimalField(
         label=_("Minimum surcharge per line"),
         required=False,
+        max_digits=12,
+        decimal_places=2,
         help_text=_("Optional: the least surcharge on a penalised line, in the account's currency."),
-        error_messages={"invalid": _("Minimum surcharge per line: give an amount, for example 25.00.")},
-        widget=forms.NumberInput(attrs={"min": 0, "step": "0.01"}),
+        error_messages={
+            "invalid": _("Minimum surcharge per line: give an amount, for example 25.00."),
+            **dict.fromkeys(
+                DIGIT_ERRORS,
+                _(
+                    "Minimum surcharge per line: give an amount from 0 to 9,999,999,999.99, with up to 2 decimals."
+                ),
+            ),
+        },
+        widget=forms.NumberInput(attrs={"min": 0, "max": "9999999999.99", "step": "0.01"}),
     )
     auto_approve_clean = forms.BooleanField(
         label=_("Approve reports without discrepancies automatically"), required=False

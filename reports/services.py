@@ -17,6 +17,7 @@ from licensing.selectors import provided_units_for_cycle
 from msp_portal.exceptions import Conflict, DomainError, Forbidden
 from msp_portal.money import CurrencyMismatch
 from msp_portal.notifications.services import notify
+from msp_portal.numbers import whole_number
 from msp_portal.tenancy.choices import Perm, Role
 from msp_portal.tenancy.models import Organisation, User
 from msp_portal.tenancy.resolve import TenantContext
@@ -166,8 +167,8 @@ def _parse_units(value) -> int:
     """Whole, non-negative units; anything else is refused with a sentence naming the field."""
     if isinstance(value, bool):
         value = None
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value.strip())
+    if isinstance(value, str):
+        value = whole_number(value)
     if not isinstance(value, int) or value < 0 or value > MAX_UNITS:
         raise DomainError(
             _("Billable units must be a whole number from 0 to %(max)s.") % {"max": f"{MAX_UNITS:,}"},

@@ -16,6 +16,7 @@ from django.views.generic import TemplateView
 from msp_portal.api.filters import compact_query
 from msp_portal.csv_export import csv_response
 from msp_portal.exceptions import DomainError, error_message
+from msp_portal.numbers import whole_number
 from msp_portal.tenancy.choices import Perm
 from msp_portal.tenancy.selectors import served_msp_get
 from msp_portal.tenancy.views_base import TenantViewMixin
@@ -34,6 +35,13 @@ def line_base_url(org_slug: str, report_id: int) -> str:
     return reverse(
         "reports:line-update", kwargs={"org_slug": org_slug, "report_id": report_id, "line_id": 0}
     )[:-2]
+
+
+def line_version(raw) -> int:
+    """The line version a form sent back; -1 (matching no version: the edit is refused as
+    stale) when it is missing or not a number."""
+    version = whole_number(raw)
+    return -1 if version is None else version
 
 
 class ReportAccessMixin(TenantViewMixin):
@@ -215,7 +223,7 @@ class LineUpdateView(ReportAccessMixin, View):
                 report_id=kwargs["report_id"],
                 line_id=line_id,
                 billable_units=value,
-                version=int(version) if (version or "").isdigit() else -1,
+                version=line_version(version),
             )
         except DomainError as exc:
             error, status = error_message(exc), 422
@@ -269,7 +277,7 @@ class DraftSaveView(ReportAccessMixin, View):
                     report_id=report.pk,
                     line_id=line.pk,
                     billable_units=raw,
-                    version=int(version) if version.isdigit() else -1,
+                    version=line_version(version),
                 )
                 saved += 1
             except DomainError as exc:

@@ -27,7 +27,8 @@ class CostCenterListView(LicensingViewMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         centers = selectors.cost_center_list(organisation=self.tenant.organisation)
-        search = (request.GET.get("q") or "").strip()
+        # PostgreSQL cannot compare text holding NUL; no one types it, so it is dropped.
+        search = (request.GET.get("q") or "").replace("\x00", "").strip()
         if search:
             centers = centers.filter(Q(code__icontains=search) | Q(name__icontains=search))
         if request.GET.get("format") == "csv":

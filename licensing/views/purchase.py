@@ -14,6 +14,7 @@ from django.views.generic import TemplateView
 
 from msp_portal.exceptions import DomainError, apply_to_form, error_message
 from msp_portal.money import sale_refusal
+from msp_portal.numbers import whole_number
 from msp_portal.tenancy.choices import OrganisationKind, Perm
 from msp_portal.tenancy.views_base import TenantViewMixin
 
@@ -157,8 +158,8 @@ class CartView(CartMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         cart = self.get_cart()
         action = request.POST.get("action", "update")
-        if request.POST.get("remove", "").isdigit():
-            product_id = int(request.POST["remove"])
+        product_id = whole_number(request.POST.get("remove"))
+        if product_id is not None:
             view = cart_summary(self.tenant.organisation, cart)
             line = view.line(product_id)
             cart.remove(product_id)
@@ -325,7 +326,7 @@ class CartCostCentersView(CartMixin, TemplateView):
     def chosen_lines(self, request, view: CartSummary, action: str) -> list[CartLine]:
         if action == "assign_all":
             return view.lines
-        selected = {int(v) for v in request.POST.getlist("selected") if v.isdigit()}
+        selected = set(map(whole_number, request.POST.getlist("selected"))) - {None}
         return [line for line in view.lines if line.product.pk in selected]
 
     @staticmethod

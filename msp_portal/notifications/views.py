@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import TemplateView
 
+from msp_portal.numbers import whole_number
 from msp_portal.tenancy.views_base import TenantViewMixin
 
 from . import selectors, services
@@ -24,7 +25,7 @@ class NotificationListView(TenantViewMixin, TemplateView):
 
 class NotificationMarkReadView(TenantViewMixin, View):
     def post(self, request, *args, **kwargs):
-        ids = [int(pk) for pk in request.POST.getlist("id") if pk.isdigit()] or None
+        ids = [pk for pk in map(whole_number, request.POST.getlist("id")) if pk is not None] or None
         count = services.notification_mark_read(
             organisation=self.tenant.organisation, user=request.user, notification_ids=ids
         )

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .choices import ROLES_BY_KIND, Role
-from .models import Organisation
+from .models import Organisation, User
 
 
 def role_choices(organisation: Organisation) -> list[tuple[str, str]]:
@@ -12,7 +12,8 @@ def role_choices(organisation: Organisation) -> list[tuple[str, str]]:
 
 
 class MemberInviteForm(forms.Form):
-    email = forms.EmailField(label=_("E-mail address"))
+    # As long as the column it is saved to (a longer address would be a database error).
+    email = forms.EmailField(label=_("E-mail address"), max_length=User._meta.get_field("email").max_length)
     first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)

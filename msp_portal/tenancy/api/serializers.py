@@ -59,7 +59,7 @@ class MeSerializer(serializers.Serializer):
 
 
 class MemberInviteSerializer(serializers.Serializer):
-    email = StrictEmailField()
+    email = StrictEmailField(max_length=254)  # the column of User.email
     role = StrictChoiceField(choices=Role.choices)
     first_name = StrictCharField(max_length=150, required=False, default="", allow_blank=True)
     last_name = StrictCharField(max_length=150, required=False, default="", allow_blank=True)

@@ -1,0 +1,372 @@
+"""No request can cause a 500 (docs/errors.md): every HTML form of the portal and every JSON or
+multipart API operation, sent hostile shapes (a 1 MB string, 1e30, NaN, -1, a 1,000-deep JSON
+text, NUL and non-UTF-8 bytes, a missing field, a list where one value is due), answers with a
+refusal a person can read, never a server error. Expected refusals log one line."""
+
+import datetime as dt
+import io
+import re
+import uuid
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from urllib.parse import urlencode, urljoin, urlsplit
+
+import pytest
+import time_machine
+from django.db import transaction
+from django.db.models import F
+from django.test import Client
+from django.urls import reverse
+
+from licensing.demo_fixtures import licensing_objects
+from msp_portal.tenancy.choices import ROLE_PERMISSIONS
+from msp_portal.tenancy.models import Membership
+from msp_portal.tenancy.resolve import TenantContext
+from reports.models import UsageReportLine
+from reports.services import usage_report_open, usage_report_submit
+
+from .conftest import World, make_side
+from .reports.conftest import line_specs
+from .test_tenancy import fill, tenant_routes
+
+NOW = dt.datetime(2026, 11, 16, 10, 0, tzinfo=dt.UTC)
+ROLES = ("msp_admin", "msp_billing", "msp_viewer", "dist_admin", "dist_reviewer")
+
+MEGABYTE = "x" * 1_000_000
+DEEP_JSON = "[" * 1000 + "]" * 1000
+LONG_EMAIL = "a" * 250 + "@example.com"  # valid to Django's validator (320), not to the columns (254)
+# What every field of every form is sent, one field at a time (the others keep what the page
+# filled in, so the hostile value reaches the code behind a form that would otherwise pass).
+# None means the field is left out; a list sends the name several times; bytes go as they are,
+# through multipart, since no browser-side encoding would let them through a urlencoded body.
+FORM_SHAPES: dict[str, object] = {
+    "1 MB": MEGABYTE,
+    "1e30": "1e30",
+    "NaN": "NaN",
+    "-1": "-1",
+    "5,000 digits": "9" * 5000,
+    "²": "²",  # a digit to str.isdigit(), not to int()
+    "1,000-deep JSON": DEEP_JSON,
+    "NUL": "a\x00b",
+    "missing": None,
+    "list": ["1", "2"],
+    "not UTF-8": b"\xff\xfe\xfa",
+}
+
+
+@pytest.fixture
+def clock():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@dataclass
+class BusyWorld(World):
+    reviewed_id: int = 0  # side A's report under review
+
+
+@pytest.fixture
+def busy_world(db, clock) -> BusyWorld:
+    """Two sides with every role (tests/conftest.py), made at NOW, and on side A everything a
+    form can be about: licensing objects, a report under review (approve, reject) and one in
+    preparation (edit, comment, submit), a notification, and a cart with a product in it."""
+    world = BusyWorld(a=make_side("a"), b=make_side("b"))
+    msp = world.a.msp
+    licensing_objects(msp)
+    # Opening a report tells the MSP's admins, submitting it the distributor: a notification
+    # on each side.
+    reviewed, _ = usage_report_open(msp=msp, cycle=dt.date(2026, 9, 1), lines=line_specs())
+    admin = world.a.users["msp_admin"]
+    membership = Membership.objects.for_tenant(msp).get(user=admin)
+    tenant = TenantContext(organisation=msp, membership=membership, perms=ROLE_PERMISSIONS["msp_admin"])
+    lines = UsageReportLine.objects.for_tenant(msp).filter(report=reviewed)
+    lines.update(billable_units=F("provided_units"))  # no discrepancy to explain
+    usage_report_submit(tenant=tenant, acting_user=admin, report_id=reviewed.pk)
+    usage_report_open(msp=msp, cycle=dt.date(2026, 10, 1), lines=line_specs())
+    world.reviewed_id = reviewed.pk
+    return world
+
+
+# --- reading forms out of pages ---------------------------------------------------------------
+
+CHOICE_KINDS = ("select", "radio", "checkbox", "submit")
+
+
+@dataclass
+class Form:
+    """What a browser would send from one form (or one htmx control outside a form)."""
+
+    page: str
+    method: str
+    action: str
+    multipart: bool = False
+    htmx: bool = False
+    fields: list[tuple[str, object]] = field(default_factory=list)
+    kinds: dict[str, str] = field(default_factory=dict)  # field name → input type, select, textarea…
+
+    def names(self) -> list[str]:
+        return list(self.kinds)
+
+    def signature(self) -> tuple:
+        """Forms repeated per row (a role select per member) are walked once."""
+        digits = re.compile(r"\d+")
+        return (
+            self.method,
+            digits.sub("N", self.action),
+            tuple(sorted(digits.sub("N", n) for n in self.kinds)),
+        )
+
+
+@dataclass
+class Control:
+    name: str
+    kind: str
+    values: list[str]  # what it submits untouched (none for an unchecked box)
+    owner: int | str | None  # index of the enclosing form, or the id named by its form= attribute
+    attrs: dict
+
+
+class FormCollector(HTMLParser):
+    """The forms of a page with the values a browser would submit for them unchanged: controls
+    inside a form or naming it with ``form=``, and htmx controls (``hx-post``) outside any."""
+
+    def __init__(self, page: str):
+        super().__init__()
+        self.page = page
+        self.form_attrs: list[dict] = []
+        self.open_form: int | None = None
+        self.controls: list[Control] = []
+        self.by_id: dict[str, Control] = {}
+        self.select: Control | None = None
+        self.textarea: Control | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = {key: value if value is not None else "" for key, value in attrs}
+        if tag == "form":
+            self.form_attrs.append(a)
+            self.open_form = len(self.form_attrs) - 1
+            return
+        name = a.get("name")
+        if tag == "option" and self.select is not None:
+            self.select.attrs.setdefault("_first", a.get("value", ""))
+            if "selected" in a:
+                self.select.values.append(a.get("value", ""))
+            return
+        if tag not in ("input", "select", "textarea", "button") or not name or "disabled" in a:
+            return
+        kind = (
+            tag
+            if tag in ("select", "textarea")
+            else (a.get("type") or ("submit" if tag == "button" else "text"))
+        )
+        kind = kind.lower()
+        if kind in ("reset", "button", "image"):
+            return
+        checked = kind not in ("checkbox", "radio") or "checked" in a
+        values = [a.get("value", "on" if kind in ("checkbox", "radio") else "")] if checked else []
+        if tag in ("select", "textarea"):
+            values = []
+        control = Control(name, kind, values, a.get("form") or self.open_form, a)
+        self.controls.append(control)
+        if a.get("id"):
+            self.by_id[a["id"]] = control
+        if tag == "select":
+            self.select = control
+        elif tag == "textarea":
+            self.textarea = control
+
+    def handle_data(self, data):
+        if self.textarea is not None:
+            self.textarea.attrs["_text"] = self.textarea.attrs.get("_text", "") + data
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.open_form = None
+        elif tag == "select" and self.select is not None:
+            if not self.select.values and "multiple" not in self.select.attrs:
+                self.select.values = [self.select.attrs.get("_first", "")]
+            self.select = None
+        elif tag == "textarea" and self.textarea is not None:
+            self.textarea.values = [self.textarea.attrs.get("_text", "").removeprefix("\n")]
+            self.textarea = None
+
+    def forms(self) -> list[Form]:
+        ids = {a["id"]: index for index, a in enumerate(self.form_attrs) if a.get("id")}
+        found = []
+        for index, a in enumerate(self.form_attrs):
+            htmx_action = a.get("hx-post")
+            form = Form(
+                page=self.page,
+                method="post" if htmx_action else (a.get("method") or "get").lower(),
+                action=urljoin(self.page, htmx_action or a.get("action") or self.page),
+                multipart=a.get("enctype") == "multipart/form-data",
+                htmx=bool(htmx_action),
+            )
+            members = [c for c in self.controls if c.owner == index or ids.get(c.owner) == index]
+            self._add(
+                form,
+                [c for c in members if c.kind != "submit"] + [c for c in members if c.kind == "submit"][:1],
+            )
+            found.append(form)
+        for control in self.controls:
+            action = control.attrs.get("hx-post")
+            if not action or isinstance(control.owner, int):
+                continue  # inside a form: htmx sends that form, walked above
+            form = Form(page=self.page, method="post", action=urljoin(self.page, action), htmx=True)
+            included = [
+                self.by_id.get(ref.strip().lstrip("#"))
+                for ref in control.attrs.get("hx-include", "").split(",")
+            ]
+            self._add(form, [control] + [c for c in included if c is not None])
+            found.append(form)
+        return found
+
+    @staticmethod
+    def _add(form: Form, controls: list[Control]) -> None:
+        for control in controls:
+            form.kinds.setdefault(control.name, control.kind)
+            form.fields.extend((control.name, value) for value in control.values)
+
+
+def pages_of(world: BusyWorld, role: str) -> list[str]:
+    """Every page of the portal a member of side A with this role could open."""
+    org = world.a.org_of(role)
+    urls = ["/", "/accounts/password_change/", f"/o/{org.slug}/reports/{world.reviewed_id}/"]
+    for route, kwargs in tenant_routes():
+        if route.startswith("api/") or route.endswith(".csv"):
+            continue
+        urls.append(fill(route, org, kwargs))
+    return urls
+
+
+def collect_forms(client: Client, urls: list[str]) -> list[Form]:
+    forms = []
+    for url in urls:
+        response = client.get(url)
+        if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
+            continue
+        collector = FormCollector(url)
+        collector.feed(response.content.decode())
+        forms.extend(collector.forms())
+    return forms
+
+
+# --- sending hostile values -------------------------------------------------------------------
+
+
+def multipart(fields: list[tuple[str, object]], files: dict[str, bytes]) -> tuple[bytes, str]:
+    """A multipart/form-data body built by hand, so that raw bytes reach the server as sent."""
+    boundary = uuid.uuid4().hex
+    out = io.BytesIO()
+    for name, value in fields:
+        raw = value if isinstance(value, bytes) else str(value).encode()
+        out.write(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode())
+        out.write(raw + b"\r\n")
+    for name, content in files.items():
+        out.write(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="upload.csv"\r\n'
+            "Content-Type: text/csv\r\n\r\n".encode()
+        )
+        out.write(content + b"\r\n")
+    out.write(f"--{boundary}--\r\n".encode())
+    return out.getvalue(), f"multipart/form-data; boundary={boundary}"
+
+
+def with_shape(fields: list[tuple[str, object]], name: str, shape) -> list[tuple[str, object]]:
+    kept = [(n, v) for n, v in fields if n != name]
+    if shape is None:
+        return kept
+    values = shape if isinstance(shape, list) else [shape]
+    return kept + [(name, value) for value in values]
+
+
+# CSV files for a form's file field: each must be refused (or applied) with a message.
+FILE_SHAPES: dict[str, bytes] = {
+    "1.5 MB field": b"sku,name\r\nFIXTURE-365-P1M," + b"x" * 1_500_000 + b"\r\n",
+    "not UTF-8": b"sku,name\r\nFIXTURE-365-P1M,\xff\xfe\r\n",
+    "NUL": b"sku,name\r\nFIXTURE-365-P1M,a\x00b\r\n",
+    "larger than 2 MB": b"sku,name\r\n" + b"FIXTURE-365-P1M,someone\r\n" * 100_000,
+    "deep JSON": DEEP_JSON.encode(),
+    "empty": b"",
+    "1e30 and NaN": b"sku,product,name,email,extension,cost_center\r\n1e30,NaN,-1,a@b.c,-Infinity,1e30\r\n",
+}
+
+
+def send(client: Client, form: Form, fields: list[tuple[str, object]], files: dict[str, bytes]):
+    parts = urlsplit(form.action)
+    headers = {"HX-Request": "true"} if form.htmx else {}
+    if form.method == "get":
+        text = [(n, v.decode("latin-1") if isinstance(v, bytes) else v) for n, v in fields]
+        return client.get(parts.path + "?" + urlencode(text), headers=headers)
+    path = parts.path + (f"?{parts.query}" if parts.query else "")
+    if form.multipart or files or any(isinstance(v, bytes) for _, v in fields):
+        body, content_type = multipart(fields, files)
+        return client.generic("POST", path, body, content_type=content_type, headers=headers)
+    body = urlencode(fields)
+    return client.generic(
+        "POST", path, body, content_type="application/x-www-form-urlencoded", headers=headers
+    )
+
+
+def attempt(client: Client, form: Form, fields, files, label: str, failures: list[str]) -> None:
+    """One request in a savepoint rolled back after it, so that every attempt meets the same
+    data (a valid form would otherwise remove the member or submit the report the next needs)."""
+    try:
+        with transaction.atomic():
+            response = send(client, form, fields, files)
+            transaction.set_rollback(True)
+    except Exception as exc:  # the test client re-raises what the view raised
+        failures.append(f"{form.method.upper()} {form.action} [{label}] from {form.page}: {exc!r:.300}")
+        return
+    if response.status_code >= 500:
+        failures.append(f"{form.method.upper()} {form.action} [{label}] → {response.status_code}")
+
+
+# A choice (select, radio, checkbox, the name of a submit button) is compared with its options
+# before anything reads it: the shapes that differ for it are the malformed ones.
+CHOICE_SHAPES = ("5,000 digits", "²", "NUL", "missing", "list", "not UTF-8")
+
+
+def walk_form(client: Client, form: Form, failures: list[str]) -> None:
+    files = {
+        name: b"sku,name\r\nFIXTURE-365-P1M,Someone\r\n" for name, k in form.kinds.items() if k == "file"
+    }
+    for name, kind in form.kinds.items():
+        if name == "csrfmiddlewaretoken":
+            continue
+        if kind == "file":
+            for label, content in FILE_SHAPES.items():
+                attempt(client, form, form.fields, {**files, name: content}, f"{name}={label}", failures)
+            without = {n: c for n, c in files.items() if n != name}
+            attempt(client, form, form.fields, without, f"{name}=missing", failures)
+            continue
+        shapes = {**FORM_SHAPES, **({"262-character e-mail": LONG_EMAIL} if kind == "email" else {})}
+        for label, shape in shapes.items():
+            if kind in CHOICE_KINDS and label not in CHOICE_SHAPES:
+                continue
+            attempt(client, form, with_shape(form.fields, name, shape), files, f"{name}={label}", failures)
+
+
+def test_every_form_refuses_hostile_values_without_a_server_error(busy_world, login):
+    """Every form of every page, as every role of side A (and anonymous visitors), field by
+    field with every hostile shape: never a 500."""
+    world = busy_world
+    seen: set[tuple] = set()
+    failures: list[str] = []
+    walked = 0
+    visitors = [(Client(), ["/accounts/login/", "/accounts/password_reset/", "/accounts/reset/x/y/"])]
+    visitors += [(login(world.a.users[role]), pages_of(world, role)) for role in ROLES]
+    # A cart with a product in it, so that the purchase pages show their forms.
+    product = licensing_objects(world.a.msp)["product"]
+    visitors[1][0].post(
+        reverse("licensing_purchase:cart-add", args=["msp-a"]), {"product_id": product.pk, "quantity": 2}
+    )
+    for client, urls in visitors:
+        for form in collect_forms(client, urls):
+            if form.signature() in seen or "/accounts/logout/" in form.action:
+                continue
+            seen.add(form.signature())
+            walked += 1
+            walk_form(client, form, failures)
+    assert walked >= 25, f"only {walked} forms found: is the walk still reaching the pages?"
+    assert not failures, f"{len(failures)} server errors:\n" + "\n".join(failures)
