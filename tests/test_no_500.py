@@ -5,6 +5,7 @@ refusal a person can read, never a server error. Expected refusals log one line.
 
 import datetime as dt
 import io
+import json
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from urllib.parse import urlencode, urljoin, urlsplit
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F
 from django.test import Client
@@ -370,3 +372,228 @@ def test_every_form_refuses_hostile_values_without_a_server_error(busy_world, lo
             walk_form(client, form, failures)
     assert walked >= 25, f"only {walked} forms found: is the walk still reaching the pages?"
     assert not failures, f"{len(failures)} server errors:\n" + "\n".join(failures)
+
+
+# --- the API ----------------------------------------------------------------------------------
+
+# Values sent in every property of every request body, one property at a time.
+API_VALUE_SHAPES: dict[str, object] = {
+    "1 MB": MEGABYTE,
+    '"1e30"': "1e30",
+    "1e30": 1e30,
+    "10**30": 10**30,
+    '"NaN"': "NaN",
+    "-1": -1,
+    '"5,000 digits"': "9" * 5000,
+    "30-deep list": json.loads("[" * 30 + "]" * 30),
+    "list": ["1", "2"],
+    "object": {"a": 1},
+    "null": None,
+    "true": True,
+    "NUL": "a\x00b",
+    "262-character e-mail": LONG_EMAIL,
+}
+# Whole bodies: (label, body bytes, content type, the status the parser must answer).
+API_BODY_SHAPES: list[tuple[str, bytes, str, int]] = [
+    ("1,000-deep JSON", DEEP_JSON.encode(), "application/json", 400),
+    ("33-deep JSON", ("[" * 33 + "]" * 33).encode(), "application/json", 400),
+    ("1,000-deep JSON in a property", b'{"name": ' + DEEP_JSON.encode() + b"}", "application/json", 400),
+    ("not UTF-8", b'{"name": "\xff\xfe"}', "application/json", 400),
+    ("NaN", b'{"name": NaN}', "application/json", 400),
+    ("5,000-digit integer", b'{"name": ' + b"9" * 5000 + b"}", "application/json", 400),
+    ("3 MB", b'{"name": "' + b"x" * 3_000_000 + b'"}', "application/json", 400),
+    ("not JSON", b"{", "application/json", 400),
+    ("a charset that is no text encoding", b"{}", "application/json; charset=bz2_codec", 400),
+    ("a list", b"[]", "application/json", 400),
+    ("text", b"hello", "text/plain", 415),
+]
+
+
+def schema_operations(client: Client) -> list[tuple[str, str, str, dict]]:
+    """(method, path template, content type, body schema) of every write operation of the
+    OpenAPI schema: a new endpoint is walked without touching this test."""
+    schema = client.get("/api/v1/schema/?format=json").json()
+    components = schema["components"]["schemas"]
+
+    def resolve(node):
+        return components[node["$ref"].rsplit("/", 1)[1]] if "$ref" in node else node
+
+    operations = []
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            if method not in ("post", "put", "patch", "delete"):
+                continue
+            content = operation.get("requestBody", {}).get("content", {"application/json": {"schema": {}}})
+            content_type, media = next(iter(content.items()))
+            operations.append((method, path, content_type, resolve(media.get("schema", {}))))
+    return operations
+
+
+def example_of(schema: dict) -> dict:
+    """A body with a plausible value in every property, for the others to pass while one is
+    hostile."""
+    plausible = {"string": "x", "integer": 1, "number": 1, "boolean": True, "array": [], "object": {}}
+    body = {}
+    for name, prop in schema.get("properties", {}).items():
+        if prop.get("readOnly"):
+            continue
+        if "enum" in prop:
+            body[name] = prop["enum"][0]
+        elif prop.get("format") == "email":
+            body[name] = "someone@a.example"
+        elif prop.get("format") == "decimal" or prop.get("pattern"):
+            body[name] = "1.00"
+        else:
+            body[name] = plausible.get(prop.get("type"), "x")
+    return body
+
+
+def api_path(world: BusyWorld, template: str) -> list[str]:
+    """The operation's path for side A's MSP and for its distributor (which one goes past the
+    404 depends on the operation), with ids of objects of that organisation."""
+    if "{org_slug}" not in template:
+        return [template]
+    paths = []
+    for org in (world.a.msp, world.a.distributor):
+        objects = licensing_objects(world.a.msp)
+        report_id = world.reviewed_id if org.is_distributor else _preparation_report_id(world)
+        ids = {
+            "org_slug": org.slug,
+            "report_id": report_id,
+            "line_id": UsageReportLine.objects.for_tenant(world.a.msp).filter(report_id=report_id)[0].pk,
+            "membership_id": Membership.objects.for_tenant(org).filter(role__endswith="viewer").first()
+            or Membership.objects.for_tenant(org).exclude(role__endswith="admin").first(),
+            "msp_id": world.a.msp.pk,
+            "product_id": objects["product"].pk,
+            "cost_center_id": objects["cost_center"].pk,
+            "subscription_id": objects["subscription"].pk,
+            "license_id": objects["license"].pk,
+            "purchase_id": objects["purchase"].pk,
+        }
+        path = template
+        for name, value in ids.items():
+            path = path.replace("{" + name + "}", str(getattr(value, "pk", value)))
+        assert "{" not in path, f"no id for {path}: add it here"
+        paths.append(path)
+    return paths
+
+
+def _preparation_report_id(world: BusyWorld) -> int:
+    from reports.models import UsageReport
+
+    return UsageReport.objects.for_tenant(world.a.msp).exclude(pk=world.reviewed_id).get().pk
+
+
+def forget_token_throttle():
+    """The token endpoint allows 10 tries a minute per address (in the shared cache): cleared
+    so that each shape reaches the serializer, and so that no later test finds it spent."""
+    cache.delete("throttle_token_login_127.0.0.1")
+
+
+def check_api_answer(response, label: str, failures: list[str], expect: int | None = None) -> None:
+    status = response.status_code
+    if status >= 500 or (expect is not None and status != expect):
+        failures.append(f"{label} → {status} (expected {expect or 'below 500'})")
+        return
+    if status >= 400:
+        try:
+            body = response.json()
+        except ValueError:
+            failures.append(f"{label} → {status} without a JSON body")
+            return
+        if not (body.get("status") == status and body.get("code") and body.get("detail")):
+            failures.append(f"{label} → {status} without the usual error body: {str(body)[:200]}")
+
+
+def api_attempt(client, method, path, body: bytes, content_type: str, label, failures, expect=None):
+    if path.endswith("/auth/token/"):
+        forget_token_throttle()
+    try:
+        with transaction.atomic():
+            response = client.generic(method.upper(), path, body, content_type=content_type)
+            transaction.set_rollback(True)
+    except Exception as exc:
+        failures.append(f"{label}: {exc!r:.300}")
+        return
+    check_api_answer(response, label, failures, expect)
+
+
+@pytest.fixture
+def api_client(busy_world, login):
+    """Side A's distributor admin, also admin of its MSP, so that every operation is open (a
+    person who submitted a report may not review it: this one did not)."""
+    user = busy_world.a.users["dist_admin"]
+    Membership.objects.create(organisation=busy_world.a.msp, user=user, role="msp_admin")
+    yield login(user)
+    forget_token_throttle()
+
+
+def reaching_path(client: Client, method: str, paths: list[str], body: dict) -> str | None:
+    """The first path where a plausible body gets past the organisation's 404 and the role's
+    403: hostile bodies sent there meet the parser and the serializer."""
+    for path in paths:
+        with transaction.atomic():
+            response = client.generic(method.upper(), path, json.dumps(body), content_type="application/json")
+            transaction.set_rollback(True)
+        if response.status_code not in (403, 404):
+            return path
+    return None
+
+
+def test_every_api_write_refuses_hostile_bodies_with_the_usual_error(busy_world, api_client):
+    """Every write operation of the OpenAPI schema: hostile whole bodies are a 400 from the
+    parser (415 for a type it does not read), hostile values in each property a 4xx; every
+    refusal in the API's error body, never a 500."""
+    failures: list[str] = []
+    operations = schema_operations(api_client)
+    assert len(operations) >= 20, operations
+    unreached = []
+    for method, template, content_type, schema in operations:
+        base = example_of(schema)
+        path = reaching_path(api_client, method, api_path(busy_world, template), base)
+        if path is None:
+            unreached.append(f"{method.upper()} {template}")
+            continue
+        where = f"{method.upper()} {path}"
+        if content_type == "multipart/form-data":
+            walk_multipart_operation(api_client, path, failures)
+            continue
+        parses = bool(schema.get("properties"))  # a view without a body never parses one
+        for label, body, body_type, status in API_BODY_SHAPES:
+            expect = status if parses else None
+            api_attempt(api_client, method, path, body, body_type, f"{where} [{label}]", failures, expect)
+        for name in schema.get("properties", {}):
+            for label, value in API_VALUE_SHAPES.items():
+                body = json.dumps({**base, name: value}).encode()
+                api_attempt(
+                    api_client, method, path, body, "application/json", f"{where} [{name}={label}]", failures
+                )
+    assert not unreached, f"no organisation of side A reaches {unreached}: give the walk an object for it"
+    assert not failures, f"{len(failures)} problems:\n" + "\n".join(failures)
+
+
+def walk_multipart_operation(client: Client, path: str, failures: list[str]) -> None:
+    for label, content in FILE_SHAPES.items():
+        body, content_type = multipart([], {"file": content})
+        api_attempt(client, "post", path, body, content_type, f"POST {path} [file={label}]", failures)
+    shapes = {
+        "no file": multipart([], {}),
+        "file as text": multipart([("file", "sku,name")], {}),
+        "file as non-UTF-8 text": multipart([("file", b"\xff\xfe")], {}),
+        "JSON": (b'{"file": "x"}', "application/json"),
+        "broken multipart": (b"--nope\r\n\r\n", "multipart/form-data; boundary=b"),
+        "no boundary": (b"x", "multipart/form-data"),
+    }
+    for label, (body, content_type) in shapes.items():
+        api_attempt(client, "post", path, body, content_type, f"POST {path} [{label}]", failures)
+
+
+def test_deep_json_to_the_anonymous_token_endpoint_is_a_400(db, client):
+    """The tester's case: 1,000 levels to the one endpoint open to anyone."""
+    forget_token_throttle()
+    response = client.post("/api/v1/auth/token/", DEEP_JSON, content_type="application/json")
+    forget_token_throttle()
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "parse_error"
+    assert "nested more than 32 levels" in body["detail"]

@@ -70,7 +70,8 @@ class MemberRoleSerializer(serializers.Serializer):
 
 
 class TokenLoginSerializer(serializers.Serializer):
-    email = StrictEmailField()
+    # No account has a longer address, and sign-in throttling records it in a 255-character column.
+    email = StrictEmailField(max_length=254)
     password = StrictCharField(style={"input_type": "password"}, trim_whitespace=False)
 
 
