@@ -1,4 +1,6 @@
-"""Structured logging: every log line of a request carries that request's id."""
+"""Structured logging: every log line of a request carries that request's id, and an expected
+refusal (403, 404, a 400 for a malformed request) is one line without a traceback
+(docs/errors.md)."""
 
 import contextvars
 import logging
@@ -12,6 +14,24 @@ class RequestIdFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = _request_id.get()
+        return True
+
+
+class ExpectedRefusalFilter(logging.Filter):
+    """Drops the traceback from the record of an answer below 500.
+
+    Django logs a refused request with the exception that caused it (PermissionDenied, Http404,
+    a SuspiciousOperation, a multipart parse error): a traceback for each expected 403 buries
+    the real errors. The one line keeps the status, the path and the request id; a 500 keeps
+    its traceback. Set on ``django.request`` (so every handler, test capture included, gets the
+    short record) and on the handler (for the ``django.security.*`` loggers, named per case).
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        status = getattr(record, "status_code", None)
+        if isinstance(status, int) and status < 500:
+            record.exc_info = None
+            record.exc_text = None
         return True
 
 

