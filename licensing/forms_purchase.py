@@ -143,7 +143,7 @@ class ConfirmForm(forms.Form):
         ),
         required=False,
     )
-    key = forms.RegexField(regex=r"^[0-9a-f]{32}$", widget=forms.HiddenInput)
+    key = forms.RegexField(regex=r"^[0-9a-f]{32}$", max_length=32, widget=forms.HiddenInput)
 
 
 # --- cost center assignment ---------------------------------------------------------------------

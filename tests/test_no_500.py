@@ -669,3 +669,176 @@ def test_refusals_reach_the_log_once_and_the_security_ones_without_traceback():
         )
     assert handler.filter(record)
     assert handler.format(record).count("\n") == 0
+
+
+# --- form fields as the columns they are saved to ---------------------------------------------
+
+PROJECT_PACKAGES = ("msp_portal", "licensing", "reports", "billing")
+# Where each field of a plain form ends up ("app.Model.field"), or None when it is not stored
+# as typed (a choice, a redirect target, text parsed into numbers). ModelForms are read from
+# their Meta. A new form, or a new field, fails test_form_fields_fit_their_columns until added.
+FORM_COLUMNS: dict[str, dict[str, str | None]] = {
+    "msp_portal.tenancy.forms.MemberInviteForm": {
+        "email": "tenancy.User.email",
+        "first_name": "tenancy.User.first_name",
+        "last_name": "tenancy.User.last_name",
+    },
+    "licensing.forms.AssignForm": {
+        "name": "licensing.License.assignee_name",
+        "email": "licensing.License.assignee_email",
+        "extension": "licensing.License.assignee_extension",
+    },
+    "licensing.forms.CostCenterForm": {
+        "code": "licensing.CostCenter.code",
+        "name": "licensing.CostCenter.name",
+    },
+    "licensing.forms_purchase.CostCenterCreateForm": {
+        "code": "licensing.CostCenter.code",
+        "name": "licensing.CostCenter.name",
+    },
+    "licensing.forms_purchase.ConfirmForm": {"key": "licensing.Purchase.idempotency_key"},
+    "licensing.forms_purchase.AddToCartForm": {"next": None},
+    "reports.forms.SubmitForm": {
+        "po_number": "reports.UsageReport.po_number",
+        "note": "reports.UsageReport.note",
+    },
+    "reports.forms.RejectForm": {"reason": "reports.UsageReport.rejection_reason"},
+    "reports.forms.CommentForm": {"body": "reports.LineComment.body"},
+    "reports.forms_accounts.AccountSettingsForm": {
+        "penalty_percent": "reports.MspAccountSettings.penalty_percent",
+        "penalty_minimum": "reports.MspAccountSettings.penalty_minimum",
+        "reminder_days": None,  # "7, 3, 1", parsed into whole numbers
+    },
+}
+
+
+def project_form_classes() -> list[type]:
+    """Every form class defined in the project's modules of forms, views and admin."""
+    import importlib
+    import pkgutil
+
+    from django import forms
+
+    for package_name in PROJECT_PACKAGES:
+        package = importlib.import_module(package_name)
+        for module in pkgutil.walk_packages(package.__path__, f"{package_name}."):
+            if any(part in module.name for part in ("forms", "views", "admin")):
+                importlib.import_module(module.name)
+    found, stack = [], [forms.BaseForm]
+    while stack:
+        cls = stack.pop()
+        stack.extend(cls.__subclasses__())
+        if cls.__module__.startswith(PROJECT_PACKAGES) and not cls.__module__.endswith("filters"):
+            found.append(cls)
+    return found
+
+
+def test_form_fields_fit_their_columns():
+    """A form field longer (or with more digits) than the column it is saved to turns a typed
+    value into a database error (a 500) instead of an inline error: the tester's invitation
+    with a 262-character e-mail, the account settings with 1e30."""
+    from django import forms
+    from django.apps import apps
+
+    problems, checked = [], 0
+    classes = project_form_classes()
+    assert len(classes) >= 12, classes
+    for cls in classes:
+        name = f"{cls.__module__}.{cls.__qualname__}"
+        model = getattr(getattr(cls, "_meta", None), "model", None)
+        declared = FORM_COLUMNS.get(name, {})
+        for field_name, form_field in cls.base_fields.items():
+            if not isinstance(form_field, (forms.CharField, forms.DecimalField)):
+                continue
+            if model is not None:
+                column = model._meta.get_field(field_name)
+            elif field_name in declared:
+                if declared[field_name] is None:
+                    continue
+                app_label, model_name, column_name = declared[field_name].split(".")
+                column = apps.get_model(app_label, model_name)._meta.get_field(column_name)
+            else:
+                problems.append(f"{name}.{field_name}: say in FORM_COLUMNS which column it is saved to")
+                continue
+            checked += 1
+            if isinstance(form_field, forms.DecimalField):
+                if (form_field.max_digits, form_field.decimal_places) != (
+                    column.max_digits,
+                    column.decimal_places,
+                ):
+                    problems.append(
+                        f"{name}.{field_name}: {form_field.max_digits}/{form_field.decimal_places} digits, "
+                        f"the column {column.max_digits}/{column.decimal_places}"
+                    )
+            elif column.max_length is not None and (form_field.max_length or 10**9) > column.max_length:
+                problems.append(
+                    f"{name}.{field_name}: up to {form_field.max_length} characters, the column {column.max_length}"
+                )
+    assert checked >= 15
+    assert not problems, "\n".join(problems)
+
+
+def test_bulk_assignment_limits_are_the_columns():
+    from licensing.bulk import MAX_EMAIL, MAX_EXTENSION, MAX_NAME
+    from licensing.models import License
+
+    columns = {name: License._meta.get_field(name).max_length for name in ("assignee_name", "assignee_email")}
+    columns["assignee_extension"] = License._meta.get_field("assignee_extension").max_length
+    assert (MAX_NAME, MAX_EMAIL, MAX_EXTENSION) == (
+        columns["assignee_name"],
+        columns["assignee_email"],
+        columns["assignee_extension"],
+    )
+
+
+# --- the tester's cases, as a person sees them ------------------------------------------------
+
+
+def test_account_settings_with_1e30_is_an_inline_error(world, login):
+    client = login(world.a.users["dist_admin"])
+    url = f"/o/dist-a/reports/accounts/{world.a.msp.pk}/"
+    data = {"auto_submit_days": "10", "penalty_kind": "percent", "penalty_percent": "5", "reminder_days": ""}
+    for name, value, message in [
+        ("penalty_minimum", "1e30", "give an amount from 0 to 9,999,999,999.99, with up to 2 decimals"),
+        ("penalty_minimum", "NaN", "give an amount, for example 25.00"),
+        ("penalty_percent", "1e30", "give a percentage above 0 and at most 100"),
+        ("penalty_percent", "0.001", "give a percentage above 0 and at most 100"),
+    ]:
+        response = client.post(url, {**data, "penalty_minimum": "0", name: value})
+        assert response.status_code == 400, (name, value)
+        assert message in response.content.decode(), (name, value)
+
+
+def test_an_invitation_to_a_262_character_address_is_an_inline_error(world, login):
+    client = login(world.a.users["msp_admin"])
+    response = client.post("/o/msp-a/members/invite/", {"email": LONG_EMAIL, "role": "msp_viewer"})
+    assert response.status_code == 400
+    assert "at most 254 characters" in response.content.decode()
+    api = client.post(
+        "/api/v1/orgs/msp-a/members/", {"email": LONG_EMAIL, "role": "msp_viewer"}, "application/json"
+    )
+    assert api.status_code == 400 and "email" in api.json()["errors"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            b"sku,name\r\nA,b\r\nB," + b"x" * 1_500_000 + b"\r\n",
+            "Line 3 could not be read: a value is longer than 131,072",
+        ),
+        (b"sku,name\r\nA,b\r\nB,\xff\r\n", "Line 3 is not UTF-8 text"),
+        (b"sku,name\r\nA,b\x00\r\n", "Line 2 holds a NUL character"),
+        (b"sku,email\r\nA," + LONG_EMAIL.encode() + b"\r\n", "At most 254 characters."),
+    ],
+)
+def test_a_bulk_file_that_cannot_be_read_is_refused_naming_the_line(world, login, content, message):
+    client = login(world.a.users["msp_admin"])
+    body, content_type = multipart([], {"file": content})
+    page = client.generic("POST", "/o/msp-a/licensing/bulk-assign/", body, content_type=content_type)
+    assert page.status_code == 400
+    assert message in page.content.decode()
+    body, content_type = multipart([], {"file": content})
+    api = client.generic("POST", "/api/v1/orgs/msp-a/licenses/bulk-assign/", body, content_type=content_type)
+    assert api.status_code == 400
+    assert message in json.dumps(api.json(), ensure_ascii=False)
