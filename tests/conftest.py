@@ -11,6 +11,7 @@ fails the second run instead of failing on its own one day."""
 import datetime as dt
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -51,7 +52,20 @@ NEEDED_TOOLS = {
 }
 
 
+# Usage reports live on a calendar (cycles, deadlines, the last twelve months): their tests, and
+# the browser journeys through them, run on this day unless they set their own moment.
+DEFAULT_MOMENT_UNDER = {
+    "reports": "2026-12-02T09:00:00+00:00",
+    "e2e": "2026-12-02T09:00:00+00:00",
+}
+
+
 def pytest_collection_modifyitems(session, config, items):
+    tests_root = Path(__file__).resolve().parent
+    for item in items:
+        folder = Path(item.path).resolve().relative_to(tests_root).parts[0]
+        if folder in DEFAULT_MOMENT_UNDER and item.get_closest_marker("now") is None:
+            item.add_marker(pytest.mark.now(DEFAULT_MOMENT_UNDER[folder]))
     missing = set()
     for item in items:
         for marker, (package, path) in NEEDED_TOOLS.items():

@@ -17,6 +17,8 @@ from msp_portal.jobs.choices import JobName, JobStatus
 from msp_portal.jobs.models import JobRun
 from msp_portal.jobs.selectors import BEAT_HEARTBEAT_KEY
 
+from .clock import clock_env
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -59,7 +61,7 @@ def test_healthz_says_when_the_beat_process_last_ran(db, client, tmp_path):
             "WARNING",
         ],
         cwd=ROOT,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "msp_portal.settings.test"},
+        env=clock_env({**os.environ, "DJANGO_SETTINGS_MODULE": "msp_portal.settings.test"}),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -40,6 +40,7 @@ from reports.models import (
 )
 from reports.tasks import auto_submit_task, open_cycles_task, send_reminders_task
 
+from .clock import clock_env
 from .reports.conftest import line_specs
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -172,13 +173,15 @@ def _process_env() -> dict:
     """The environment of a child process that works on this test's database and Redis."""
     db = connection.settings_dict
     password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "msp_portal.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "REDIS_URL": settings.REDIS_URL,
-        "PYTHONPATH": str(ROOT),
-    }
+    return clock_env(
+        {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "msp_portal.settings.test",
+            "DATABASE_URL": f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+            "REDIS_URL": settings.REDIS_URL,
+            "PYTHONPATH": str(ROOT),
+        }
+    )
 
 
 def _many_overdue_reports(world, count_per_msp: int, lines: int) -> dict[UsageReport, bool]:
