@@ -243,4 +243,5 @@ LOGGING = {
 # Portal behaviour
 PORTAL_NAME = "MSP License Usage Portal"
 # Absolute address of the portal, for links in e-mails sent by workers (no request there).
+# `make run` sets it to the address it serves on (PORT) unless it is set.
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
