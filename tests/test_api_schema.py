@@ -68,7 +68,7 @@ def token(world, keep_test_connection):
 
 @schema.parametrize()
 @settings(
-    # 20 examples per operation keep the whole run under a minute on a shared two-core machine.
+    # 20 examples per operation (hostile ones included) keep the run near a minute on two shared cores.
     max_examples=20,
     deadline=None,
     suppress_health_check=[
