@@ -14,6 +14,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from msp_portal.exceptions import DomainError, Forbidden
+from msp_portal.numbers import whole_number
 from msp_portal.tenancy.choices import Perm
 from msp_portal.tenancy.models import Organisation, User
 from msp_portal.tenancy.resolve import TenantContext
@@ -105,14 +106,13 @@ def _labels() -> dict[str, str]:
 
 
 def _whole_number(value) -> int | None:
-    """An int, or a string of digits; None for anything else (a bool, a float, "7.5")."""
+    """An int, or a string of ASCII digits (msp_portal.numbers.whole_number); None for anything
+    else (a bool, a float, "7.5", "²", 5,000 digits)."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        return int(value.strip())
-    return None
+    return whole_number(value)
 
 
 def _amount(value) -> Decimal | None:

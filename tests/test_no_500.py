@@ -584,6 +584,35 @@ def test_every_api_write_refuses_hostile_bodies_with_the_usual_error(busy_world,
     assert not failures, f"{len(failures)} problems:\n" + "\n".join(failures)
 
 
+QUERY_SHAPES = {"²": "²", "5,000 digits": "9" * 5000, "1e30": "1e30", "NUL": "a\x00b", "-1": "-1"}
+
+
+def test_every_api_read_refuses_hostile_query_parameters_with_the_usual_error(busy_world, api_client):
+    """Every query parameter of every read operation of the schema (filters, page, page_size)
+    with hostile values: a 4xx in the error body or an answer, never a 500."""
+    schema = api_client.get("/api/v1/schema/?format=json").json()
+    failures, checked = [], 0
+    for template, methods in schema["paths"].items():
+        operation = methods.get("get")
+        parameters = [p["name"] for p in (operation or {}).get("parameters", []) if p["in"] == "query"]
+        if not parameters:
+            continue
+        path = reaching_path(api_client, "get", api_path(busy_world, template), {})
+        if path is None:
+            continue
+        for name in parameters:
+            for label, value in QUERY_SHAPES.items():
+                checked += 1
+                try:
+                    response = api_client.get(path, {name: value})
+                except Exception as exc:  # the test client re-raises what the view raised
+                    failures.append(f"GET {path}?{name}={label}: {exc!r:.300}")
+                    continue
+                check_api_answer(response, f"GET {path}?{name}={label}", failures)
+    assert checked >= 100
+    assert not failures, f"{len(failures)} problems:\n" + "\n".join(failures)
+
+
 def walk_multipart_operation(client: Client, path: str, failures: list[str]) -> None:
     for label, content in FILE_SHAPES.items():
         body, content_type = multipart([], {"file": content})

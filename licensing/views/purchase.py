@@ -334,9 +334,8 @@ class CartCostCentersView(CartMixin, TemplateView):
         """The cost center chosen in the toolbar: an id, None for "no cost center", or False."""
         if raw == "none":
             return None
-        if raw.isdigit() and int(raw) in cost_centers:
-            return int(raw)
-        return False
+        cost_center_id = whole_number(raw)
+        return cost_center_id if cost_center_id in cost_centers else False
 
     def create_cost_center(self, form: CostCenterCreateForm) -> CostCenter | None:
         if not form.is_valid():

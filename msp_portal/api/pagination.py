@@ -2,6 +2,8 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 
+from msp_portal.numbers import whole_number
+
 
 class StandardPagination(PageNumberPagination):
     """``?page=N&page_size=M`` (at most 500 rows a page); a malformed value is refused, not
@@ -15,11 +17,12 @@ class StandardPagination(PageNumberPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+        size = whole_number(raw)
+        if size is None or not 1 <= size <= self.max_page_size:
             raise ValidationError(
                 {"page_size": [_("Use a whole number from 1 to %(max)d.") % {"max": self.max_page_size}]}
             )
-        return int(raw)
+        return size
 
     def get_page_number(self, request, paginator):
         raw = request.query_params.get(self.page_query_param)
@@ -27,9 +30,10 @@ class StandardPagination(PageNumberPagination):
             return 1
         if raw == "last":
             return raw
-        if not raw.isdigit() or int(raw) < 1:
+        number = whole_number(raw)
+        if number is None or number < 1:
             raise ValidationError({"page": [_("Use a page number from 1 up.")]})
-        return int(raw)
+        return number
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
