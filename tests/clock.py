@@ -14,6 +14,6 @@ OFFSET_VARIABLE = "TEST_CLOCK_OFFSET_SECONDS"
 
 def clock_env(env: dict[str, str]) -> dict[str, str]:
     """``env`` for a child process whose clock is where this process's clock is now (and ticks)."""
-    offset = time.time() - escape_hatch.time.time()
+    offset = time.time() - escape_hatch.time.time() if escape_hatch.is_travelling() else 0.0
     path = os.pathsep.join(p for p in (str(SHIM), env.get("PYTHONPATH", "")) if p)
     return {**env, "PYTHONPATH": path, OFFSET_VARIABLE: repr(offset)}
