@@ -26,6 +26,7 @@ import datetime as dt
 
 from django.db import connection
 
+from msp_portal.calendar import month_start
 from msp_portal.tenancy.models import Organisation
 
 _CYCLE_PEAKS_SQL = """
@@ -88,10 +89,6 @@ SELECT f.subscription_id,
 """
 
 
-def _month_start(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
 def peaks_by_cycle(
     *,
     organisation: Organisation,
@@ -103,7 +100,7 @@ def peaks_by_cycle(
     ``first_cycle`` to ``last_cycle`` (months, both included; any day of a month names it), in
     one query. Every (subscription, cycle) pair has an entry: 0 before anything was assigned.
     ``subscription_ids`` limits it to some subscriptions (of this organisation only)."""
-    first, last = _month_start(first_cycle), _month_start(last_cycle)
+    first, last = month_start(first_cycle), month_start(last_cycle)
     if last < first or (subscription_ids is not None and not subscription_ids):
         return {}
     params = {

@@ -2,7 +2,6 @@
 true-up, and the seam that gives usage reports their provided units (SPEC §3.6)."""
 
 import datetime as dt
-import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -11,6 +10,8 @@ from django.db import connection
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum, Window
 from django.utils import timezone
 
+from msp_portal import calendar
+from msp_portal.calendar import local_date, local_midnight, month_start, months_between
 from msp_portal.money import round_money
 from msp_portal.tenancy.models import Organisation
 
@@ -161,11 +162,6 @@ def anniversary(term_start: dt.date, years: int) -> dt.date:
         return dt.date(term_start.year + years, 2, 28)
 
 
-def local_midnight(day: dt.date, timezone_name: str) -> dt.datetime:
-    """The moment ``day`` begins in the given time zone, in UTC."""
-    return dt.datetime.combine(day, dt.time.min, tzinfo=zoneinfo.ZoneInfo(timezone_name)).astimezone(dt.UTC)
-
-
 def next_anniversary(term_start: dt.date, today: dt.date) -> dt.date:
     """The next yearly true-up date of a term (29 February falls on 28 February off leap years)."""
     years = max(today.year - term_start.year, 1)
@@ -187,8 +183,7 @@ class TrueUpYear:
 def true_up_year(*, term_start: dt.date, timezone_name: str, now: dt.datetime) -> TrueUpYear:
     """The true-up year of a term running at ``now`` in the MSP's time zone (the one the next
     true-up will charge; licensing.true_up uses the same anniversaries)."""
-    today = now.astimezone(zoneinfo.ZoneInfo(timezone_name)).date()
-    date = next_anniversary(term_start, today)
+    date = next_anniversary(term_start, local_date(now, timezone_name))
     years = date.year - term_start.year
     return TrueUpYear(
         start=local_midnight(anniversary(term_start, years - 1), timezone_name),
@@ -371,13 +366,7 @@ class ProvidedUnits:
 
 def cycle_bounds(msp: Organisation, cycle: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """The cycle (a calendar month) as moments, from the MSP's local midnight to the next."""
-    zone = zoneinfo.ZoneInfo(msp.timezone)
-    first = cycle.replace(day=1)
-    following = (first + dt.timedelta(days=32)).replace(day=1)
-    return (
-        dt.datetime.combine(first, dt.time.min, tzinfo=zone).astimezone(dt.UTC),
-        dt.datetime.combine(following, dt.time.min, tzinfo=zone).astimezone(dt.UTC),
-    )
+    return calendar.cycle_bounds(cycle, msp.timezone)
 
 
 def provided_units_for_cycle(*, msp: Organisation, cycle: dt.date) -> list[ProvidedUnits]:
@@ -385,7 +374,7 @@ def provided_units_for_cycle(*, msp: Organisation, cycle: dt.date) -> list[Provi
     license-based product the peak of licenses assigned during the cycle; a usage-based product
     counts the imported daily-rated quantities of the cycle (filled by billing imports: none yet,
     so 0). Used units are not known from licensing (None)."""
-    return provided_units_by_cycle(msp=msp, first_cycle=cycle, last_cycle=cycle)[cycle.replace(day=1)]
+    return provided_units_by_cycle(msp=msp, first_cycle=cycle, last_cycle=cycle)[month_start(cycle)]
 
 
 def provided_units_by_cycle(
@@ -394,13 +383,12 @@ def provided_units_by_cycle(
     """:func:`provided_units_for_cycle` for every cycle from ``first_cycle`` to ``last_cycle``
     in two queries (opening many MSPs' reports, or catching up missed months): per cycle, one
     row per subscription that existed before the cycle ended."""
-    first, last = first_cycle.replace(day=1), last_cycle.replace(day=1)
+    first, last = month_start(first_cycle), month_start(last_cycle)
     subscriptions = list(Subscription.objects.for_tenant(msp).select_related("product").order_by("pk"))
     licensed = [s.pk for s in subscriptions if s.product.billing_type == BillingType.LICENSE]
     found = peaks_by_cycle(organisation=msp, first_cycle=first, last_cycle=last, subscription_ids=licensed)
     result: dict[dt.date, list[ProvidedUnits]] = {}
-    cycle = first
-    while cycle <= last:
+    for cycle in months_between(first, last):
         _, end = cycle_bounds(msp, cycle)
         result[cycle] = [
             # Usage-based products count imported daily quantities (billing): none yet, so 0.
@@ -408,5 +396,4 @@ def provided_units_by_cycle(
             for sub in subscriptions
             if sub.created_at < end
         ]
-        cycle = (cycle + dt.timedelta(days=32)).replace(day=1)
     return result

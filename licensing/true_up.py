@@ -40,6 +40,7 @@ from django.db import DatabaseError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from msp_portal.calendar import local_midnight
 from msp_portal.jobs.services import JobRunLog
 from msp_portal.jobs.tasks import TRANSIENT_ERRORS
 from msp_portal.money import CurrencyMismatch, currency_check_sale, round_money
@@ -52,7 +53,7 @@ from . import notifications
 from .choices import Program
 from .models import AssignmentEvent, Subscription, TrueUpCharge
 from .peaks import Peak
-from .selectors import anniversary, local_midnight, peaks
+from .selectors import anniversary, peaks
 
 logger = logging.getLogger(__name__)
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import DatabaseError, transaction
-from django.db.models import Case, Exists, F, OuterRef, Value, When
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from msp_portal.jobs.services import JobRunLog
@@ -39,9 +39,16 @@ from . import notifications
 from .choices import EDITABLE_STATES, EventKind, ReportState, SubmissionKind
 from .events import event_row, record_events
 from .links import cycle_label, report_url, review_queue_url
-from .models import LineComment, MspAccountSettings, ReportPenalty, UsageReport, UsageReportLine
-from .rules import LinePenalty, line_penalty
-from .selectors import is_clean, policy_of
+from .models import MspAccountSettings, ReportPenalty, UsageReport, UsageReportLine
+from .rules import (
+    DISCREPANT,
+    LinePenalty,
+    penalty_policy_of,
+    report_approves_automatically,
+    report_line_penalties,
+    with_msp_comment,
+)
+from .transitions import auto_approve_step, auto_approved_notice, submit_step
 
 BATCH_SIZE = 250
 
@@ -69,19 +76,12 @@ def plan_submission(
 ) -> Submission:
     """The penalties of the report's unexplained discrepant lines and whether it is then
     approved. Pure: changes nothing (so a dry run prints exactly what a real run does)."""
-    policy = policy_of(account)
-    submission = Submission(report=report, lines=lines)
-    for line in lines:
-        if line.is_discrepant and not line.has_msp_comment:
-            penalty = line_penalty(
-                provided=line.provided_units,
-                billable=line.billable_units,
-                unit_price=line.unit_price,
-                policy=policy,
-            )
-            submission.penalties.append((line, penalty))
-    submission.approve = account.auto_approve_clean and is_clean(lines)
-    return submission
+    return Submission(
+        report=report,
+        lines=lines,
+        penalties=report_line_penalties(lines, penalty_policy_of(account)),
+        approve=report_approves_automatically(account=account, lines=lines),
+    )
 
 
 def _due_reports(
@@ -106,17 +106,9 @@ def _due_reports(
 def _discrepant_lines_by_report(reports: list[UsageReport]) -> dict[int, list[UsageReportLine]]:
     """Only the lines that declare something else than provided: the others can be neither
     penalised nor stop an automatic approval, and most lines of most reports are like that."""
-    msp_comment = LineComment.objects.across_tenants().filter(
-        line=OuterRef("pk"), author_organisation=OuterRef("organisation")
-    )
     found: dict[int, list[UsageReportLine]] = {report.pk: [] for report in reports}
-    for line in (
-        UsageReportLine.objects.across_tenants()
-        .filter(report_id__in=list(found))
-        .exclude(billable_units=F("provided_units"))
-        .annotate(has_msp_comment=Exists(msp_comment))
-        .order_by("report_id", "position", "pk")
-    ):
+    lines = UsageReportLine.objects.across_tenants().filter(DISCREPANT, report_id__in=list(found))
+    for line in with_msp_comment(lines).order_by("report_id", "position", "pk"):
         found[line.report_id].append(line)
     return found
 
@@ -142,7 +134,6 @@ def _write(submissions: list[Submission], now: dt.datetime) -> None:
     events, penalty_rows, penalised_line_ids = [], [], []
     for sub in submissions:
         report = sub.report
-        from_state = report.state
         for line, penalty in sub.penalties:
             penalty_rows.append(
                 ReportPenalty(
@@ -175,33 +166,19 @@ def _write(submissions: list[Submission], now: dt.datetime) -> None:
                 )
             )
             penalised_line_ids.append(line.pk)
-        report.submit(by=None, at=now, kind=sub.kind, po_number=report.po_number, note=report.note)
         events.append(
-            event_row(
-                report=report,
-                kind=EventKind.SUBMITTED,
-                actor=None,
-                from_state=from_state,
-                to_state=report.state,
-                details={
-                    "how": sub.kind,
-                    "penalties": len(sub.penalties),
-                    "penalty_total": str(sub.penalty_total),
-                },
+            submit_step(
+                report,
+                by=None,
+                at=now,
+                kind=sub.kind,
+                po_number=report.po_number,
+                note=report.note,
+                details={"penalties": len(sub.penalties), "penalty_total": str(sub.penalty_total)},
             )
         )
         if sub.approve:
-            report.approve(by=None, at=now)
-            events.append(
-                event_row(
-                    report=report,
-                    kind=EventKind.APPROVED,
-                    actor=None,
-                    from_state=ReportState.UNDER_REVIEW,
-                    to_state=report.state,
-                    details={"automatic": True},
-                )
-            )
+            events.append(auto_approve_step(report, at=now))
     _save(submissions, penalised_line_ids, now)
     ReportPenalty.objects.bulk_create(penalty_rows)
     record_events(events)
@@ -252,23 +229,25 @@ def _tell(submissions: list[Submission]) -> None:
     digest: dict[int, dict] = {}
     for sub in submissions:
         report = sub.report
-        notices.append(
-            Notice(
-                organisation=report.organisation,
-                recipients=msp_admins.get(report.organisation_id, [])
-                + (msp_billing.get(report.organisation_id, []) if sub.approve else []),
-                kind=notifications.REPORT_AUTO_APPROVED
-                if sub.approve
-                else notifications.REPORT_AUTO_SUBMITTED,
-                params={
-                    "cycle": cycle_label(report),
-                    "penalties": len(sub.penalties),
-                    "amount": f"{sub.penalty_total:.2f}",
-                    "currency": report.currency,
-                },
-                url=report_url(report, report.organisation),
+        admins = msp_admins.get(report.organisation_id, [])
+        params = {
+            "penalties": len(sub.penalties),
+            "amount": f"{sub.penalty_total:.2f}",
+            "currency": report.currency,
+        }
+        if sub.approve:
+            recipients = admins + msp_billing.get(report.organisation_id, [])
+            notices.append(auto_approved_notice(report, recipients=recipients, params=params))
+        else:
+            notices.append(
+                Notice(
+                    organisation=report.organisation,
+                    recipients=admins,
+                    kind=notifications.REPORT_AUTO_SUBMITTED,
+                    params={"cycle": cycle_label(report), **params},
+                    url=report_url(report, report.organisation),
+                )
             )
-        )
         counts = digest.setdefault(
             report.organisation.distributor_id, {"count": 0, "penalised": 0, "approved": 0}
         )

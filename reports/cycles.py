@@ -12,48 +12,25 @@ organisation row (``FOR UPDATE SKIP LOCKED``: an MSP another run holds is left t
 """
 
 import datetime as dt
-import zoneinfo
 
 from django.db import transaction
 from django.db.models import Max, OuterRef, Subquery
 from django.utils import timezone
 
-from licensing.selectors import provided_units_by_cycle
+from msp_portal.calendar import cycle_of, last_ended_cycle, months_between, next_month
 from msp_portal.jobs.services import JobRunLog
 from msp_portal.money import CurrencyMismatch
 from msp_portal.tenancy.choices import OrganisationKind
 from msp_portal.tenancy.models import Organisation
 
 from .models import UsageReport
-from .services import LineSpec, usage_report_open
-
-
-def _month_start(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
-def _next_month(cycle: dt.date) -> dt.date:
-    return _month_start(cycle + dt.timedelta(days=32))
-
-
-def last_ended_cycle(msp: Organisation, now: dt.datetime) -> dt.date:
-    """The month before the one the MSP is in now, in its own time zone."""
-    local_today = now.astimezone(zoneinfo.ZoneInfo(msp.timezone)).date()
-    return _month_start(_month_start(local_today) - dt.timedelta(days=1))
+from .services import usage_reports_open_from_licensing
 
 
 def cycles_to_open(msp: Organisation, latest_cycle: dt.date | None, now: dt.datetime) -> list[dt.date]:
     """The months of the MSP that have ended and have no report yet (oldest first)."""
-    if latest_cycle is not None:
-        first = _next_month(latest_cycle)
-    else:
-        first = _month_start(msp.created_at.astimezone(zoneinfo.ZoneInfo(msp.timezone)).date())
-    last = last_ended_cycle(msp, now)
-    cycles = []
-    while first <= last:
-        cycles.append(first)
-        first = _next_month(first)
-    return cycles
+    first = next_month(latest_cycle) if latest_cycle is not None else cycle_of(msp.created_at, msp.timezone)
+    return months_between(first, last_ended_cycle(now, msp.timezone))
 
 
 def _active_msps_with_latest_cycle():
@@ -103,22 +80,7 @@ def _open_for_msp(msp_id: int, now: dt.datetime, log: JobRunLog) -> None:
     cycles = cycles_to_open(msp, latest, now)
     if not cycles:
         return
-    provided = provided_units_by_cycle(msp=msp, first_cycle=cycles[0], last_cycle=cycles[-1])
-    for cycle in cycles:
-        lines = [
-            LineSpec(
-                product_code=row.product.product_code,
-                sku_code=row.product.sku_code,
-                product_name=row.product.name,
-                unit_type=row.product.unit_type,
-                unit_price=row.product.unit_price,
-                currency=row.product.currency,
-                provided_units=row.provided,
-                used_units=row.used,
-            )
-            for row in provided[cycle]
-        ]
-        _, created = usage_report_open(msp=msp, cycle=cycle, lines=lines, opened_at=now)
-        log.add("reports_opened", created)
-        log.add("lines", len(lines) if created else 0)
+    for opened in usage_reports_open_from_licensing(msp=msp, cycles=cycles, opened_at=now):
+        log.add("reports_opened", opened.created)
+        log.add("lines", opened.line_count)
     log.add("msps")

@@ -27,6 +27,7 @@ from django.db.models import F
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from msp_portal.calendar import add_months, next_month
 from msp_portal.jobs.services import JobRunLog
 from msp_portal.notifications.models import Notification
 from msp_portal.tenancy.models import Organisation, User
@@ -145,12 +146,6 @@ ACKNOWLEDGEMENTS = (
     "Noted: the vendor file shows the same {used} active {units}.",
 )
 WEAK_EXPLANATIONS = ("See ticket {ref}.", "Seats not used.", "Will be fixed next month.")
-
-
-def _months_back(today: dt.date, months: int) -> dt.date:
-    """First day of the month ``months`` before today's month."""
-    index = today.year * 12 + today.month - 1 - months
-    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 @contextlib.contextmanager
@@ -457,8 +452,7 @@ def _line_specs(
 def _opened_at(cycle: dt.date, months_back: int, now: dt.datetime) -> dt.datetime:
     """Reports open early on the first day after their cycle; the latest one at most three days
     ago, so that its deadline is still ahead whatever today's date."""
-    next_month = _months_back(cycle, -1)
-    opened = dt.datetime.combine(next_month, dt.time(5, 0), tzinfo=dt.UTC)
+    opened = dt.datetime.combine(next_month(cycle), dt.time(5, 0), tzinfo=dt.UTC)
     if months_back == 1:
         opened = min(max(opened, now - dt.timedelta(days=3)), now - dt.timedelta(hours=2))
     return opened
@@ -499,7 +493,7 @@ def reports_demo_load() -> dict[str, int]:
         _account_settings_set(account, msp)
         teller = _Storyteller(account, msp, now)
         for months_back in range(12, 0, -1):
-            cycle = _months_back(today, months_back)
+            cycle = add_months(today, -months_back)
             story = account.stories.get(months_back, "approved")
             rng = random.Random(f"{account.slug}-{cycle:%Y-%m}")
             discrepancies = (

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from msp_portal.api.filters import StrictFilterSet
+from msp_portal.calendar import add_months
 from msp_portal.numbers import whole_number
 from msp_portal.tenancy.models import Organisation
 from msp_portal.tenancy.selectors import served_msp_list
@@ -18,9 +19,7 @@ from .models import UsageReport
 
 def twelve_months_ago(today: dt.date | None = None) -> dt.date:
     """First day of the month eleven months before this one: the last 12 cycles, rolling."""
-    today = today or timezone.now().date()
-    month_index = today.year * 12 + today.month - 1 - 11
-    return dt.date(month_index // 12, month_index % 12 + 1, 1)
+    return add_months(today or timezone.now().date(), -11)
 
 
 def validate_period(value: str) -> None:

@@ -20,6 +20,7 @@ from .choices import (
     ReportState,
     SubmissionKind,
 )
+from .rules import line_is_discrepant
 
 
 def default_reminder_days() -> list[int]:
@@ -222,7 +223,7 @@ class UsageReportLine(TenantModel):
 
     @property
     def is_discrepant(self) -> bool:
-        return self.billable_units != self.provided_units
+        return line_is_discrepant(self)
 
     @property
     def is_under_declared(self) -> bool:

@@ -8,7 +8,6 @@ from decimal import Decimal
 from django.db.models import (
     Count,
     DecimalField,
-    Exists,
     ExpressionWrapper,
     F,
     Max,
@@ -29,7 +28,16 @@ from msp_portal.tenancy.resolve import TenantContext
 
 from .choices import EDITABLE_STATES, STATE_TONES, EventKind, ReportState
 from .models import LineComment, MspAccountSettings, ReportEvent, ReportPenalty, UsageReport, UsageReportLine
-from .rules import LinePenalty, PenaltyPolicy, line_penalty
+from .rules import (
+    DISCREPANT,
+    LinePenalty,
+    PenaltyPolicy,
+    line_needs_explanation,
+    needs_explanation_filter,
+    penalty_policy_of,
+    report_line_penalties,
+    with_msp_comment,
+)
 
 
 def report_queryset(*, tenant: TenantContext) -> QuerySet:
@@ -61,16 +69,11 @@ def usage_report_get(*, tenant: TenantContext, report_id: int, for_update: bool 
 def report_lines(*, report: UsageReport) -> list[UsageReportLine]:
     """The report's lines with their comment threads and whether the MSP explained them, in a
     fixed number of queries whatever the number of lines."""
-    msp_comments = LineComment.objects.for_tenant(report.organisation).filter(
-        line=OuterRef("pk"), author_organisation=report.organisation
-    )
     comments = LineComment.objects.for_tenant(report.organisation).select_related(
         "author", "author_organisation"
     )
     return list(
-        UsageReportLine.objects.for_tenant(report.organisation)
-        .filter(report=report)
-        .annotate(has_msp_comment=Exists(msp_comments))
+        with_msp_comment(UsageReportLine.objects.for_tenant(report.organisation).filter(report=report))
         .prefetch_related(Prefetch("comments", queryset=comments))
         .order_by("position", "pk")
     )
@@ -78,13 +81,11 @@ def report_lines(*, report: UsageReport) -> list[UsageReportLine]:
 
 def unexplained_lines(*, report: UsageReport) -> list[UsageReportLine]:
     """Discrepant lines without any comment from the MSP (they block a submit)."""
-    return [line for line in report_lines(report=report) if line.is_discrepant and not line.has_msp_comment]
-
-
-def is_clean(lines: list[UsageReportLine]) -> bool:
-    """No line declares anything but what was provided: the reports an account may have
-    approved without a person looking."""
-    return all(not line.is_discrepant for line in lines)
+    return list(
+        UsageReportLine.objects.for_tenant(report.organisation)
+        .filter(needs_explanation_filter(), report=report)
+        .order_by("position", "pk")
+    )
 
 
 def account_settings(*, msp: Organisation) -> MspAccountSettings:
@@ -94,13 +95,7 @@ def account_settings(*, msp: Organisation) -> MspAccountSettings:
 
 
 def penalty_policy(*, msp: Organisation) -> PenaltyPolicy:
-    settings = account_settings(msp=msp)
-    return policy_of(settings)
-
-
-def policy_of(settings: MspAccountSettings) -> PenaltyPolicy:
-    """The surcharge an account's policy adds to the reset (nothing when its kind is "none")."""
-    return PenaltyPolicy(percent=settings.surcharge_percent, minimum=settings.surcharge_minimum)
+    return penalty_policy_of(account_settings(msp=msp))
 
 
 @dataclass(frozen=True)
@@ -113,17 +108,7 @@ def penalty_preview(
     *, report: UsageReport, lines: list[UsageReportLine], policy: PenaltyPolicy
 ) -> PenaltyPreview:
     """What auto-submission would charge now: every discrepant line the MSP has not explained."""
-    penalties = {}
-    for line in lines:
-        if line.is_discrepant and not line.has_msp_comment:
-            penalty = line_penalty(
-                provided=line.provided_units,
-                billable=line.billable_units,
-                unit_price=line.unit_price,
-                policy=policy,
-            )
-            if penalty is not None:
-                penalties[line.pk] = penalty
+    penalties = {line.pk: penalty for line, penalty in report_line_penalties(lines, policy)}
     return PenaltyPreview(lines=penalties, total=sum((p.total for p in penalties.values()), Decimal("0.00")))
 
 
@@ -267,9 +252,7 @@ def with_totals(reports: QuerySet) -> QuerySet:
     lines = UsageReportLine.objects.with_scopes_disabled().filter(report=OuterRef("pk")).values("report")
     return reports.annotate(
         line_count=Coalesce(Subquery(lines.annotate(n=Count("pk")).values("n")), 0),
-        discrepancy_count=Coalesce(
-            Subquery(lines.exclude(billable_units=F("provided_units")).annotate(n=Count("pk")).values("n")), 0
-        ),
+        discrepancy_count=Coalesce(Subquery(lines.filter(DISCREPANT).annotate(n=Count("pk")).values("n")), 0),
         amount=Coalesce(
             Subquery(lines.annotate(total=Sum(LINE_AMOUNT, output_field=MONEY)).values("total")),
             Decimal("0.00"),
@@ -336,7 +319,7 @@ def report_page(*, tenant: TenantContext, report: UsageReport) -> ReportPage:
         LineRow(
             line=line,
             amount=line_amount(line),
-            needs_comment=line.is_discrepant and not line.has_msp_comment,
+            needs_comment=line_needs_explanation(line),
             penalty=preview.lines.get(line.pk),
         )
         for line in lines

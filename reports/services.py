@@ -5,7 +5,7 @@ habit 4). Pages, API and workers all go through these functions."""
 import datetime as dt
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.http import Http404
@@ -13,10 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from licensing.selectors import provided_units_for_cycle
+from licensing.selectors import provided_units_by_cycle
 from msp_portal.exceptions import Conflict, DomainError, Forbidden
 from msp_portal.money import CurrencyMismatch
-from msp_portal.notifications.services import notify
+from msp_portal.notifications.services import notify, notify_many
 from msp_portal.numbers import whole_number
 from msp_portal.tenancy.choices import Perm, Role
 from msp_portal.tenancy.models import Organisation, User
@@ -28,28 +28,14 @@ from .choices import EDITABLE_STATES, EventKind, ReportState, SubmissionKind
 from .events import record_event
 from .links import cycle_label, deadline_label, report_url
 from .models import LineComment, ReportEvent, UsageReport, UsageReportLine
-from .rules import deadline_after
+from .rules import LineSpec, deadline_after, line_spec_from_licensing, report_approves_automatically
+from .transitions import auto_approve_step, auto_approved_notice, submit_step
 
 logger = logging.getLogger(__name__)
 
 MAX_UNITS = 10_000_000
 COMMENT_MAX = 4000
 DUPLICATE_COMMENT_WINDOW = dt.timedelta(seconds=30)
-
-
-@dataclass(frozen=True)
-class LineSpec:
-    """A line to open a report with (from the licensing seam). ``currency`` is the one its
-    ``unit_price`` is in; it has no default, so no caller can leave a price unlabelled."""
-
-    product_code: str
-    product_name: str
-    unit_type: str
-    unit_price: object  # Decimal
-    provided_units: int
-    used_units: int | None = None
-    sku_code: str = ""
-    currency: str = field(kw_only=True)
 
 
 def _require(tenant: TenantContext, perm: str) -> None:
@@ -139,28 +125,30 @@ def _check_line_currencies(*, msp: Organisation, cycle: dt.date, lines: Sequence
     raise CurrencyMismatch(message)
 
 
-def usage_report_open_from_licensing(*, msp: Organisation, cycle: dt.date) -> tuple[UsageReport, bool]:
-    """Open the MSP's report of ``cycle`` with its provided units from licensing (SPEC §3.6):
-    one line per product the MSP holds, the peak assigned in the cycle (license-based) or the
-    imported quantities (usage-based). Idempotent like usage_report_open."""
-    rows = provided_units_for_cycle(msp=msp, cycle=cycle)
-    return usage_report_open(
-        msp=msp,
-        cycle=cycle,
-        lines=[
-            LineSpec(
-                product_code=row.product.product_code,
-                sku_code=row.product.sku_code,
-                product_name=row.product.name,
-                unit_type=row.product.unit_type,
-                unit_price=row.product.unit_price,
-                currency=row.product.currency,
-                provided_units=row.provided,
-                used_units=row.used,
-            )
-            for row in rows
-        ],
-    )
+@dataclass(frozen=True)
+class OpenedReport:
+    report: UsageReport
+    created: bool  # False: the report was open already, and is unchanged
+    line_count: int  # the lines it was opened with (0 when not created)
+
+
+def usage_reports_open_from_licensing(
+    *, msp: Organisation, cycles: Sequence[dt.date], opened_at: dt.datetime | None = None
+) -> list[OpenedReport]:
+    """Open the MSP's reports of ``cycles`` (oldest first) with their provided units from
+    licensing (SPEC §3.6): one line per product the MSP holds, the peak assigned in the cycle
+    (license-based) or the imported quantities (usage-based), read for all the cycles at once.
+    Returns what happened per cycle. Idempotent like usage_report_open. What the hourly job
+    (reports.cycles) runs for each MSP."""
+    if not cycles:
+        return []
+    provided = provided_units_by_cycle(msp=msp, first_cycle=cycles[0], last_cycle=cycles[-1])
+    opened = []
+    for cycle in cycles:
+        lines = [line_spec_from_licensing(figures) for figures in provided[cycle]]
+        report, created = usage_report_open(msp=msp, cycle=cycle, lines=lines, opened_at=opened_at)
+        opened.append(OpenedReport(report=report, created=created, line_count=len(lines) if created else 0))
+    return opened
 
 
 def _parse_units(value) -> int:
@@ -323,21 +311,21 @@ def usage_report_submit(
             code="transition_not_allowed",
         )
     _refuse_unexplained(report)
-    from_state = report.state
     now = timezone.now()
-    report.submit(by=acting_user, at=now, kind=SubmissionKind.MANUAL, po_number=po_number, note=note)
+    submitted = submit_step(
+        report,
+        by=acting_user,
+        at=now,
+        kind=SubmissionKind.MANUAL,
+        po_number=po_number,
+        note=note,
+        details={"po_number": po_number, "note": note},
+    )
     report.save()
     UsageReportLine.objects.for_tenant(report.organisation).filter(report=report, flagged=True).update(
         flagged=False
     )
-    record_event(
-        report=report,
-        kind=EventKind.SUBMITTED,
-        actor=acting_user,
-        from_state=from_state,
-        to_state=report.state,
-        details={"how": SubmissionKind.MANUAL, "po_number": po_number, "note": note},
-    )
+    submitted.save()
     distributor = report.organisation.distributor
     notify(
         organisation=distributor,
@@ -346,35 +334,21 @@ def usage_report_submit(
         params={"msp": report.organisation.name, "cycle": cycle_label(report)},
         url=report_url(report, distributor),
     )
-    _approve_if_clean(report)
+    _approve_automatically(report, now)
     return report
 
 
-def _approve_if_clean(report: UsageReport) -> None:
-    """Where the distributor lets the account's clean reports through, a report submitted
-    without any discrepancy is approved by the system at once (SPEC §2, approve)."""
+def _approve_automatically(report: UsageReport, now: dt.datetime) -> None:
+    """The system approves a just-submitted report at once where the rule says so (SPEC §2,
+    approve): the same steps as the deadline sweep's (reports.transitions), written at once."""
     account = selectors.account_settings(msp=report.organisation)
-    if not account.auto_approve_clean or not selectors.is_clean(selectors.report_lines(report=report)):
+    if not report_approves_automatically(account=account, lines=selectors.report_lines(report=report)):
         return
-    report.approve(by=None, at=timezone.now())
+    approved = auto_approve_step(report, at=now)
     report.save()
-    record_event(
-        report=report,
-        kind=EventKind.APPROVED,
-        actor=None,
-        from_state=ReportState.UNDER_REVIEW,
-        to_state=report.state,
-        details={"automatic": True},
-    )
-    notify(
-        organisation=report.organisation,
-        recipients=users_with_roles(
-            organisation=report.organisation, roles=[Role.MSP_ADMIN, Role.MSP_BILLING]
-        ),
-        kind=notifications.REPORT_AUTO_APPROVED,
-        params={"cycle": cycle_label(report)},
-        url=report_url(report, report.organisation),
-    )
+    approved.save()
+    recipients = users_with_roles(organisation=report.organisation, roles=[Role.MSP_ADMIN, Role.MSP_BILLING])
+    notify_many([auto_approved_notice(report, recipients=recipients, params={})])
 
 
 def _check_reviewer(tenant: TenantContext, report: UsageReport, acting_user: User) -> None:

@@ -157,7 +157,8 @@ def build_side(side, label: str, clock) -> dict:
     # The October report opens from licensing once October has ended, as the hourly job does;
     # its lines copy the product's typed name, SKU and unit type.
     clock.move_to(NOW)
-    report, _ = report_services.usage_report_open_from_licensing(msp=side.msp, cycle=CYCLE)
+    [opened] = report_services.usage_reports_open_from_licensing(msp=side.msp, cycles=[CYCLE])
+    report = opened.report
     line = UsageReportLine.objects.for_tenant(side.msp).get(report=report)
     report_services.line_comment_add(
         tenant=msp_tenant, acting_user=buyer, report_id=report.pk, line_id=line.pk, body=typed["comment"]

@@ -23,7 +23,7 @@ from msp_portal.tenancy.models import Organisation
 from reports.auto_submit import auto_submit_due
 from reports.cycles import cycles_open_due
 from reports.models import ReportPenalty, UsageReport, UsageReportLine
-from reports.services import LineSpec, usage_report_open, usage_report_open_from_licensing
+from reports.services import LineSpec, usage_report_open, usage_reports_open_from_licensing
 
 from .conftest import line_specs
 
@@ -96,13 +96,14 @@ def test_the_licensing_seam_prices_lines_in_the_msps_currency_or_opens_nothing(w
     legacy = held(world.a, euros)
 
     with pytest.raises(CurrencyMismatch) as refused:
-        usage_report_open_from_licensing(msp=world.a.msp, cycle=NOVEMBER)
+        usage_reports_open_from_licensing(msp=world.a.msp, cycles=[NOVEMBER])
     assert "Product EUR-1 (EUR)" in refused.value.message and "Product USD-1" not in refused.value.message
     assert reports_of(world.a.msp) == []
 
     Subscription.objects.for_tenant(world.a.msp).filter(pk=legacy.pk).delete()
-    report, created = usage_report_open_from_licensing(msp=world.a.msp, cycle=NOVEMBER)
-    assert created and report.currency == "USD"
+    [opened] = usage_reports_open_from_licensing(msp=world.a.msp, cycles=[NOVEMBER])
+    report = opened.report
+    assert opened.created and report.currency == "USD"
     [line] = UsageReportLine.objects.for_tenant(world.a.msp).filter(report=report)
     assert (line.product_code, line.unit_price) == ("USD-1", Decimal("7.2500"))
 

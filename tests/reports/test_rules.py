@@ -9,31 +9,10 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from reports.rules import LinePenalty, PenaltyPolicy, deadline_after, line_penalty
+from tests.zones import ZONES, ZONES_WITH_MIDNIGHT_GAPS
 
 UTC = dt.UTC
 CENT = Decimal("0.01")
-
-# Zones with daylight saving time (both hemispheres), half-hour offsets, a half-hour DST shift
-# and offsets beyond ±12 h: the MSPs of a distributor can sit anywhere.
-ZONES = [
-    "UTC",
-    "Europe/Paris",
-    "America/Toronto",
-    "Pacific/Auckland",
-    "Asia/Kolkata",
-    "America/St_Johns",
-    "Australia/Lord_Howe",
-    "Pacific/Chatham",
-    "Pacific/Kiritimati",
-    "America/Los_Angeles",
-]
-# Zones where, some years, clocks jumped forward at midnight: that local day started at 01:00.
-ZONES_WITH_MIDNIGHT_GAPS = [
-    "America/Sao_Paulo",
-    "America/Santiago",
-    "Asia/Beirut",
-    "America/Havana",
-]
 
 starts = st.datetimes(
     min_value=dt.datetime(1995, 1, 1), max_value=dt.datetime(2080, 12, 31), timezones=st.just(UTC)
