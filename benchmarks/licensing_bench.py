@@ -179,11 +179,6 @@ def copy_events(rows: list[tuple[int, int, dt.datetime, int, int]]) -> None:
         )
 
 
-def month_start(day: dt.date, months_back: int = 0) -> dt.date:
-    index = day.year * 12 + day.month - 1 - months_back
-    return dt.date(index // 12, index % 12 + 1, 1)
-
-
 def build_history(
     world: World, events: int, count: int, months: int
 ) -> tuple[list[int], list[dt.date], float]:
@@ -193,11 +188,13 @@ def build_history(
     from django.db import transaction
     from django.utils import timezone
 
+    from msp_portal.calendar import add_months, month_start
+
     started = time.perf_counter()
     rng = random.Random(20261122)
     today = timezone.localdate()
-    cycles = [month_start(today, back) for back in range(months, 0, -1)]
-    begin = dt.datetime.combine(month_start(cycles[0], 2), dt.time.min, tzinfo=dt.UTC)
+    cycles = [add_months(today, -back) for back in range(months, 0, -1)]
+    begin = dt.datetime.combine(add_months(cycles[0], -2), dt.time.min, tzinfo=dt.UTC)
     end = dt.datetime.combine(month_start(today), dt.time.min, tzinfo=dt.UTC) + dt.timedelta(days=10)
     span = (end - begin).total_seconds()
 

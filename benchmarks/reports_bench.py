@@ -224,6 +224,7 @@ def build_many(world: World, count: int) -> float:
     from django.utils import timezone
     from django_scopes import scopes_disabled
 
+    from msp_portal.calendar import add_months
     from reports.choices import ReportState, SubmissionKind
     from reports.models import UsageReport, UsageReportLine
 
@@ -234,13 +235,13 @@ def build_many(world: World, count: int) -> float:
     org = world.many
     reports = []
     for index in range(count):
-        month = 2026 * 12 + 9 - index
+        cycle = add_months(dt.date(2026, 10, 1), -index)
         state = states[index % len(states)]
         submitted = state in (ReportState.APPROVED, ReportState.UNDER_REVIEW)
         reports.append(
             UsageReport(
                 organisation=org,
-                cycle=dt.date(month // 12, month % 12 + 1, 1),
+                cycle=cycle,
                 state=state,
                 currency="EUR",
                 opened_at=now,
