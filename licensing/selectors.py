@@ -369,20 +369,15 @@ def cycle_bounds(msp: Organisation, cycle: dt.date) -> tuple[dt.datetime, dt.dat
     return calendar.cycle_bounds(cycle, msp.timezone)
 
 
-def provided_units_for_cycle(*, msp: Organisation, cycle: dt.date) -> list[ProvidedUnits]:
-    """Provided units per product for the MSP's report of ``cycle`` (SPEC §3.6): for a
-    license-based product the peak of licenses assigned during the cycle; a usage-based product
-    counts the imported daily-rated quantities of the cycle (filled by billing imports: none yet,
-    so 0). Used units are not known from licensing (None)."""
-    return provided_units_by_cycle(msp=msp, first_cycle=cycle, last_cycle=cycle)[month_start(cycle)]
-
-
 def provided_units_by_cycle(
     *, msp: Organisation, first_cycle: dt.date, last_cycle: dt.date
 ) -> dict[dt.date, list[ProvidedUnits]]:
-    """:func:`provided_units_for_cycle` for every cycle from ``first_cycle`` to ``last_cycle``
-    in two queries (opening many MSPs' reports, or catching up missed months): per cycle, one
-    row per subscription that existed before the cycle ended."""
+    """Provided units per product for the MSP's reports of every cycle from ``first_cycle`` to
+    ``last_cycle`` (SPEC §3.6), keyed by cycle, in two queries (the hourly job opens one MSP's
+    missed months at once): per cycle, one row per subscription that existed before the cycle
+    ended. A license-based product provides the peak of licenses assigned during the cycle; a
+    usage-based product counts the imported daily-rated quantities of the cycle (filled by
+    billing imports: none yet, so 0). Used units are not known from licensing (None)."""
     first, last = month_start(first_cycle), month_start(last_cycle)
     subscriptions = list(Subscription.objects.for_tenant(msp).select_related("product").order_by("pk"))
     licensed = [s.pk for s in subscriptions if s.product.billing_type == BillingType.LICENSE]

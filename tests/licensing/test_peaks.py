@@ -193,10 +193,13 @@ def event(subscription, at: dt.datetime, delta: int) -> None:
     )
 
 
+def provided_rows(msp, cycle: dt.date) -> list[selectors.ProvidedUnits]:
+    """What the hourly job reads from licensing for one cycle (reports.cycles)."""
+    return selectors.provided_units_by_cycle(msp=msp, first_cycle=cycle, last_cycle=cycle)[cycle]
+
+
 def provided(msp, cycle: dt.date) -> dict[str, int]:
-    return {
-        row.product.sku_code: row.provided for row in selectors.provided_units_for_cycle(msp=msp, cycle=cycle)
-    }
+    return {row.product.sku_code: row.provided for row in provided_rows(msp, cycle)}
 
 
 def test_provided_units_are_the_peak_assigned_within_the_cycle_with_the_carry_in(world):
@@ -220,7 +223,7 @@ def test_a_usage_based_product_provides_no_licenses(world):
     backdate(usage, dt.datetime(2023, 12, 1, tzinfo=dt.UTC))
     event(usage, dt.datetime(2024, 1, 5, tzinfo=dt.UTC), 1)
 
-    rows = selectors.provided_units_for_cycle(msp=msp, cycle=dt.date(2024, 1, 1))
+    rows = provided_rows(msp, dt.date(2024, 1, 1))
 
     assert [(row.product.sku_code, row.provided, row.used) for row in rows] == [("S1", 0, None)]
 
@@ -260,7 +263,7 @@ def test_provided_units_ignore_another_organisations_history(world):
 def test_a_new_msp_without_subscriptions_provides_nothing(world):
     lonely = MspFactory(slug="msp-lonely", distributor=world.a.distributor)
 
-    assert selectors.provided_units_for_cycle(msp=lonely, cycle=dt.date(2024, 1, 1)) == []
+    assert provided_rows(lonely, dt.date(2024, 1, 1)) == []
 
 
 # --- the true-up date -----------------------------------------------------------------------------
