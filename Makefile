@@ -18,7 +18,7 @@ all: help
 help:
 	@echo "make run          start the portal (PORT=8000), Celery worker and beat; Ctrl-C stops"
 	@echo "make test         run the tests (ARGS='...' for pytest)"
-	@echo "make lint         ruff check + ruff format --check"
+	@echo "make lint         ruff check + ruff format --check + import contracts (.importlinter)"
 	@echo "make format       ruff format + ruff check --fix"
 	@echo "make messages     update and compile the French translations"
 	@echo "make bench        run the benchmarks"
@@ -47,6 +47,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: $(STAMP)
 	$(VENV)/bin/ruff format .

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
-from msp_portal.exceptions import DomainError
+from msp_portal.errors import Invalid
 from msp_portal.money import round_money
 from msp_portal.numbers import whole_number
 
@@ -148,7 +148,7 @@ class Cart:
         new quantity. Refuses a line above the purchase limit."""
         new_quantity = self.items.get(product_id, 0) + quantity
         if quantity < 1 or new_quantity > MAX_QUANTITY:
-            raise DomainError(
+            raise Invalid(
                 _("A cart line holds from 1 to %(max)s licenses.") % {"max": MAX_QUANTITY},
                 field_errors={"quantity": [_("From 1 to %(max)s.") % {"max": MAX_QUANTITY}]},
             )
@@ -223,7 +223,7 @@ class Cart:
 
 @dataclass
 class CartLine:
-    number: int  # 1-based, as the purchase service names lines ("Line 2")
+    number: int  # 1-based, as the purchase service keys lines ("lines.2.quantity")
     product: "Product"
     quantity: int
     total: Decimal

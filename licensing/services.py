@@ -10,12 +10,11 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from msp_portal.exceptions import Conflict, DomainError, Forbidden
+from msp_portal.errors import Conflict, Invalid, NotAllowed, NotFound, item_key
 from msp_portal.money import CurrencyMismatch, round_money, sale_refusal
 from msp_portal.notifications.services import notify
 from msp_portal.tenancy.choices import Perm, Role
@@ -41,7 +40,7 @@ MAX_QUANTITY = 10_000
 
 def _require(tenant: TenantContext, perm: str) -> None:
     if not tenant.can(perm):
-        raise Forbidden()
+        raise NotAllowed()
 
 
 def _lock_subscription(organisation: Organisation, subscription_id: int) -> Subscription:
@@ -53,7 +52,7 @@ def _lock_subscription(organisation: Organisation, subscription_id: int) -> Subs
             .get(pk=subscription_id)
         )
     except Subscription.DoesNotExist as exc:
-        raise Http404 from exc
+        raise NotFound from exc
 
 
 def _counts(subscription: Subscription) -> tuple[int, int]:
@@ -83,7 +82,7 @@ def _cost_center(organisation: Organisation, cost_center_id, field: str = "cost_
         return None
     found = CostCenter.objects.for_tenant(organisation).filter(pk=cost_center_id).first()
     if found is None:
-        raise DomainError(
+        raise Invalid(
             _("This cost center does not exist in your organisation."),
             field_errors={field: [_("Choose one of your cost centers.")]},
         )
@@ -108,7 +107,7 @@ def cost_center_save(
     if not name:
         errors["name"] = [_("Give the cost center a name.")]
     if errors:
-        raise DomainError(_("The cost center needs a code and a name."), field_errors=errors)
+        raise Invalid(_("The cost center needs a code and a name."), field_errors=errors)
     parent = _cost_center(organisation, parent_id, field="parent")
     if cost_center_id is None:
         cost_center = CostCenter(organisation=organisation)
@@ -117,11 +116,11 @@ def cost_center_save(
             CostCenter.objects.for_tenant(organisation).select_for_update().filter(pk=cost_center_id).first()
         )
         if cost_center is None:
-            raise Http404
+            raise NotFound
         ancestor = parent
         while ancestor is not None:
             if ancestor.pk == cost_center.pk:
-                raise DomainError(
+                raise Invalid(
                     _("A cost center can't sit under itself or under one of its own sub-centers."),
                     field_errors={"parent": [_("Choose another parent.")]},
                 )
@@ -131,7 +130,7 @@ def cost_center_save(
         with transaction.atomic():
             cost_center.save()
     except IntegrityError as exc:
-        raise DomainError(
+        raise Invalid(
             _("A cost center with the code %(code)s already exists.") % {"code": code},
             field_errors={"code": [_("Choose another code.")]},
         ) from exc
@@ -145,7 +144,7 @@ def licenses_move(*, tenant: TenantContext, license_ids: Sequence[int], cost_cen
     cost_center = _cost_center(tenant.organisation, cost_center_id)
     licenses = License.objects.for_tenant(tenant.organisation).filter(pk__in=list(license_ids))
     if licenses.count() != len(set(license_ids)):
-        raise DomainError(_("Some of these licenses are not yours, or no longer exist. Reload the list."))
+        raise Invalid(_("Some of these licenses are not yours, or no longer exist. Reload the list."))
     return licenses.update(cost_center=cost_center)
 
 
@@ -161,7 +160,7 @@ class Assignee:
     def cleaned(self) -> "Assignee":
         assignee = Assignee(self.name.strip(), self.email.strip().lower(), self.extension.strip())
         if not (assignee.name or assignee.email or assignee.extension):
-            raise DomainError(
+            raise Invalid(
                 _("Say who gets the license: a name, an e-mail address or a phone extension."),
                 field_errors={"name": [_("Give a name, an e-mail address or an extension.")]},
             )
@@ -169,12 +168,12 @@ class Assignee:
             try:
                 validate_email(assignee.email)
             except ValidationError as exc:
-                raise DomainError(
+                raise Invalid(
                     _("%(email)s is not an e-mail address.") % {"email": assignee.email},
                     field_errors={"email": [_("Enter a valid e-mail address.")]},
                 ) from exc
         if len(assignee.name) > 200 or len(assignee.extension) > 20:
-            raise DomainError(_("The name holds at most 200 characters and the extension 20."))
+            raise Invalid(_("The name holds at most 200 characters and the extension 20."))
         return assignee
 
     def label(self) -> str:
@@ -191,7 +190,7 @@ def _assign_locked(
     if license_id is not None:
         license = licenses.filter(pk=license_id).first()
         if license is None:
-            raise Http404
+            raise NotFound
         if license.is_assigned:
             raise Conflict(
                 _("This license is already assigned to %(who)s.")
@@ -294,7 +293,7 @@ def license_unassign(*, tenant: TenantContext, acting_user: User, license_id: in
         )
         if already_left:
             return  # an over-allocated seat unassigned a moment ago: a repeated click changes nothing
-        raise Http404
+        raise NotFound
     subscription = _lock_subscription(tenant.organisation, found)
     license = License.objects.for_tenant(tenant.organisation).get(pk=license_id)
     if not license.is_assigned:
@@ -354,7 +353,7 @@ def licenses_remove(*, tenant: TenantContext, acting_user: User, subscription_id
         or quantity < 1
         or quantity > can_be_removed
     ):
-        raise DomainError(
+        raise Invalid(
             _(
                 "You can remove from 1 to %(max)s licenses of %(product)s: only unassigned licenses can be removed."
             )
@@ -385,6 +384,30 @@ def _next_purchase_number(organisation: Organisation, now: dt.datetime) -> str:
     return f"P-{now:%Y}-{count + 1:05d}"
 
 
+def _purchase_line_refusal(
+    line: PurchaseRequestLine, product: Product | None, organisation: Organisation
+) -> tuple[str, str] | None:
+    """Why one line of a purchase cannot be bought, as (the refused field, a sentence); None
+    when it can. The first reason in this order wins: unknown product, not for sale to this
+    MSP, quantity, allocations, billed on usage."""
+    if product is None or not product.is_active:
+        return "product", _("This product is not in your distributor's catalog.")
+    if refusal := sale_refusal(product=product, msp=organisation):
+        return "product", refusal
+    if not isinstance(line.quantity, int) or not 1 <= line.quantity <= MAX_QUANTITY:
+        return "quantity", _("Buy from 1 to %(max)s licenses.") % {"max": MAX_QUANTITY}
+    allocated = sum(quantity for _cc, quantity in line.allocations) if line.allocations else line.quantity
+    if allocated != line.quantity or any(quantity < 1 for _cc, quantity in line.allocations):
+        return "allocations", _(
+            "The cost centers of %(product)s add up to %(allocated)s licenses instead of %(quantity)s."
+        ) % {"product": product.name, "allocated": allocated, "quantity": line.quantity}
+    if product.billing_type != BillingType.LICENSE:
+        return "product", _("%(product)s is billed on usage: there are no licenses to buy.") % {
+            "product": product.name
+        }
+    return None
+
+
 @transaction.atomic
 def purchase_confirm(
     *,
@@ -400,7 +423,7 @@ def purchase_confirm(
     _require(tenant, Perm.MANAGE_LICENSING)
     organisation = tenant.organisation
     if not organisation.is_msp:
-        raise Forbidden(_("Only an MSP buys licenses."))
+        raise NotAllowed(_("Only an MSP buys licenses."))
     # One purchase at a time per MSP: the request key is checked, and the next number taken,
     # under this lock, so a double click and two buyers at once are both handled cleanly.
     Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
@@ -408,47 +431,34 @@ def purchase_confirm(
     if existing is not None:
         return existing, False
     if not acknowledged:
-        raise DomainError(
+        raise Invalid(
             _("Confirm that you accept the terms of the purchase."),
             field_errors={"acknowledged": [_("Tick the box to confirm.")]},
         )
     if not lines:
-        raise DomainError(_("The cart is empty: add at least one product."))
+        raise Invalid(_("The cart is empty: add at least one product."))
     catalog = {
         p.pk: p
         for p in selectors.catalog_for(organisation=organisation).filter(
             pk__in=[request.product_id for request in lines]
         )
     }
+    # Each refusal under its stable key (lines.2.quantity) for forms and API clients, and named
+    # "Line 2" in the sentence a person reads.
     errors: dict[str, list[str]] = {}
+    problems: list[str] = []
     for index, line in enumerate(lines, start=1):
-        product = catalog.get(line.product_id)
-        where = _("Line %(n)s") % {"n": index}
-        if product is None or not product.is_active:
-            errors[where] = [_("This product is not in your distributor's catalog.")]
-            continue
-        if product.billing_type != BillingType.LICENSE:
-            errors[where] = [
-                _("%(product)s is billed on usage: there are no licenses to buy.") % {"product": product.name}
-            ]
-        if refusal := sale_refusal(product=product, msp=organisation):
-            errors[where] = [refusal]
-            continue
-        if not isinstance(line.quantity, int) or not 1 <= line.quantity <= MAX_QUANTITY:
-            errors[where] = [_("Buy from 1 to %(max)s licenses.") % {"max": MAX_QUANTITY}]
-            continue
-        allocated = sum(quantity for _cc, quantity in line.allocations) if line.allocations else line.quantity
-        if allocated != line.quantity or any(quantity < 1 for _cc, quantity in line.allocations):
-            errors[where] = [
-                _("The cost centers of %(product)s add up to %(allocated)s licenses instead of %(quantity)s.")
-                % {"product": product.name, "allocated": allocated, "quantity": line.quantity}
-            ]
+        if refusal := _purchase_line_refusal(line, catalog.get(line.product_id), organisation):
+            errors[item_key("lines", index, refusal[0])] = [refusal[1]]
+            where = _("Line %(n)s") % {"n": index}
+            problems.append(f"{where}: {refusal[1]}")
     if len({request.product_id for request in lines}) != len(lines):
-        errors[_("Cart")] = [_("A product appears twice in the cart: merge the lines.")]
+        errors["lines"] = [_("A product appears twice in the cart: merge the lines.")]
+        where = _("Cart")
+        problems.append(f"{where}: {errors['lines'][0]}")
     if errors:
-        raise DomainError(
-            _("The purchase was not made: %(problems)s")
-            % {"problems": " ".join(f"{where}: {' '.join(msgs)}" for where, msgs in errors.items())},
+        raise Invalid(
+            _("The purchase was not made: %(problems)s") % {"problems": " ".join(problems)},
             field_errors=errors,
         )
     cost_centers = {
@@ -460,7 +470,7 @@ def purchase_confirm(
     for line in lines:
         for cc, _q in line.allocations:
             if cc is not None and cc not in cost_centers:
-                raise DomainError(
+                raise Invalid(
                     _("A cost center of the purchase is not one of yours."),
                     field_errors={"allocations": [_("Choose your own cost centers.")]},
                 )
@@ -543,7 +553,7 @@ def purchase_confirm(
 def product_save(*, tenant: TenantContext, product_id: int | None = None, **fields) -> Product:
     """Create or change a product of the distributor's own catalog (distributor admins)."""
     if not (tenant.organisation.is_distributor and tenant.can(Perm.MANAGE_ACCOUNTS)):
-        raise Forbidden(_("Only the distributor's admins manage its catalog."))
+        raise NotAllowed(_("Only the distributor's admins manage its catalog."))
     if product_id is None:
         product = Product(organisation=tenant.organisation)
     else:
@@ -551,7 +561,7 @@ def product_save(*, tenant: TenantContext, product_id: int | None = None, **fiel
             Product.objects.for_tenant(tenant.organisation).select_for_update().filter(pk=product_id).first()
         )
         if product is None:
-            raise Http404
+            raise NotFound
     new_currency = fields.get("currency", product.currency)
     if product.pk is not None and new_currency != product.currency:
         _check_currency_change(product, new_currency)
@@ -562,7 +572,7 @@ def product_save(*, tenant: TenantContext, product_id: int | None = None, **fiel
         with transaction.atomic():
             product.save()
     except IntegrityError as exc:  # the same SKU saved by someone else a moment ago
-        raise DomainError(
+        raise Invalid(
             _("This product and SKU are already in the catalog."),
             field_errors={"sku_code": [_("Choose another SKU id.")]},
         ) from exc

@@ -1,50 +1,27 @@
-"""One error path: services raise DomainError (or Django's ValidationError); the API handler
-and the HTML helper turn them into messages a person can act on."""
+"""One error path: services raise the domain errors of ``msp_portal.errors`` (or Django's
+ValidationError); this module alone turns them into HTTP: the API handler, the HTML helpers and
+the middleware that ends a page with 404/403. docs/errors.md, "Domain errors"."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django_fsm import ConcurrentTransition, TransitionNotAllowed
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_default_handler
 
+# Re-exported for the views that catch them next to the helpers below: the same classes.
+from msp_portal.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound  # noqa: F401
 
-class DomainError(Exception):
-    """A business rule refused the operation; ``message`` says what to do instead.
-
-    ``field_errors`` maps a field name (or a row label) to messages, for forms and API clients.
-    """
-
-    status_code = status.HTTP_400_BAD_REQUEST
-    code = "invalid"
-    default_message = gettext_lazy("The request could not be processed.")
-
-    def __init__(self, message=None, *, code=None, field_errors=None, extra=None):
-        self.message = str(message or self.default_message)
-        self.code = code or self.code
-        self.field_errors = field_errors or {}
-        self.extra = extra or {}
-        super().__init__(self.message)
+# Each domain error's HTTP status: the only place a status is attached to a refusal. A bare
+# DomainError (and its other subclasses, such as CurrencyMismatch) is a 400.
+_STATUS = ((NotAllowed, status.HTTP_403_FORBIDDEN), (Conflict, status.HTTP_409_CONFLICT))
 
 
-class Forbidden(DomainError):
-    status_code = status.HTTP_403_FORBIDDEN
-    code = "permission_denied"
-    default_message = gettext_lazy("Your role in this organisation does not allow this action.")
-
-
-class Conflict(DomainError):
-    """The state changed under the caller: a refused transition or a lost edit race."""
-
-    status_code = status.HTTP_409_CONFLICT
-    code = "conflict"
-    default_message = gettext_lazy(
-        "This changed since you loaded it. Reload the page to see the current state and try again."
-    )
+def status_of(exc: DomainError) -> int:
+    return next((code for kind, code in _STATUS if isinstance(exc, kind)), status.HTTP_400_BAD_REQUEST)
 
 
 def _validation_error_payload(exc: DjangoValidationError) -> tuple[str, dict]:
@@ -96,22 +73,20 @@ def _first_text(value) -> str:
 def api_exception_handler(exc, context):
     """Every API error as ``{"status", "code", "detail", "errors"?}`` with an actionable detail."""
     if isinstance(exc, DomainError):
-        return Response(
-            _body(exc.status_code, exc.code, exc.message, exc.field_errors, **exc.extra),
-            status=exc.status_code,
-        )
+        code = status_of(exc)
+        return Response(_body(code, exc.code, exc.message, exc.field_errors, **exc.extra), status=code)
     if isinstance(exc, DjangoValidationError):
         detail, fields = _validation_error_payload(exc)
         return Response(_body(400, "invalid", detail, fields), status=400)
     if isinstance(exc, (TransitionNotAllowed, ConcurrentTransition)):
         detail = _("This action is not allowed in the current state. Reload to see the current state.")
         return Response(_body(409, "transition_not_allowed", detail), status=409)
-    if isinstance(exc, Http404):
+    if isinstance(exc, (Http404, NotFound)):
         exc = drf_exceptions.NotFound(
             _("Not found, or not visible to you. Check the organisation and the identifier.")
         )
     elif isinstance(exc, DjangoPermissionDenied):
-        exc = drf_exceptions.PermissionDenied(str(Forbidden.default_message))
+        exc = drf_exceptions.PermissionDenied(str(NotAllowed.default_message))
 
     response = drf_default_handler(exc, context)
     if response is None:
@@ -149,3 +124,23 @@ def apply_to_form(form, exc: Exception) -> None:
             placed = True
     if not placed:
         form.add_error(None, error_message(exc))
+
+
+class DomainErrorMiddleware:
+    """Ends a page whose service raised NotFound with the 404 page and NotAllowed with the 403
+    page, as if the view had raised Http404 / PermissionDenied (the API maps them in
+    ``api_exception_handler``; DRF catches them before any middleware sees them)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        # Raising here hands the exception to Django's own 404/403 answer (our error views).
+        if isinstance(exception, NotFound):
+            raise Http404 from exception
+        if isinstance(exception, NotAllowed):
+            raise DjangoPermissionDenied(exception.message) from exception
+        return None

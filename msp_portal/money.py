@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
-from msp_portal.exceptions import DomainError
+from msp_portal.errors import Invalid
 
 if TYPE_CHECKING:
     from msp_portal.tenancy.models import Organisation
@@ -32,7 +32,7 @@ def truncate(amount: Decimal, places: int) -> Decimal:
 # the rule's one home: the services of each app call them where a price enters.
 
 
-class CurrencyMismatch(DomainError):
+class CurrencyMismatch(Invalid):
     """A price in one currency would be billed to an MSP billed in another."""
 
     code = "currency_mismatch"

@@ -10,10 +10,9 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import Http404
 from django.utils.translation import gettext as _
 
-from msp_portal.exceptions import DomainError, Forbidden
+from msp_portal.errors import Invalid, NotAllowed, NotFound
 from msp_portal.numbers import whole_number
 from msp_portal.tenancy.choices import Perm
 from msp_portal.tenancy.models import Organisation, User
@@ -83,11 +82,11 @@ def account_settings_list(
 
 
 def account_settings_get(*, tenant: TenantContext, msp_id: int) -> AccountSettingsRow:
-    """One served MSP with its settings; Http404 when this tenant's distributor does not serve
+    """One served MSP with its settings; NotFound when this tenant's distributor does not serve
     it (another distributor's MSP, an MSP's own id, or no such organisation)."""
     msp = account_msp_list(tenant=tenant).filter(pk=msp_id).first()
     if msp is None:
-        raise Http404
+        raise NotFound
     return account_settings_list(tenant=tenant, msps=[msp])[0]
 
 
@@ -194,8 +193,8 @@ def account_settings_update(
     *, tenant: TenantContext, acting_user: User, msp_id: int, data: Mapping
 ) -> MspAccountSettings:
     """Change an MSP account's settings; ``data`` holds some or all of SETTING_FIELDS (those left
-    out keep their value). The MSP must be served by the tenant's distributor (else Http404);
-    only distributor admins may change it (else Forbidden); a refused value raises DomainError
+    out keep their value). The MSP must be served by the tenant's distributor (else NotFound);
+    only distributor admins may change it (else NotAllowed); a refused value raises Invalid
     naming each field. Without a surcharge, the percentage and the minimum are stored as 0;
     reminders are stored once each, furthest first.
 
@@ -204,10 +203,10 @@ def account_settings_update(
     """
     row = account_settings_get(tenant=tenant, msp_id=msp_id)
     if not tenant.can(Perm.MANAGE_ACCOUNTS):
-        raise Forbidden()
+        raise NotAllowed()
     unknown = sorted(set(data) - set(SETTING_FIELDS))
     if unknown:
-        raise DomainError(
+        raise Invalid(
             _("Unknown setting: %(names)s.") % {"names": ", ".join(unknown)},
             field_errors={name: [_("Unknown setting.")] for name in unknown},
         )
@@ -222,7 +221,7 @@ def account_settings_update(
     values = {name: data.get(name, getattr(current, name)) for name in SETTING_FIELDS}
     cleaned, errors = _clean(values)
     if errors:
-        raise DomainError(next(iter(errors.values()))[0], field_errors=errors)
+        raise Invalid(next(iter(errors.values()))[0], field_errors=errors)
     for name, value in cleaned.items():
         setattr(current, name, value)
     current.updated_by = acting_user

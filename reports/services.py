@@ -8,13 +8,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from licensing.selectors import provided_units_by_cycle
-from msp_portal.exceptions import Conflict, DomainError, Forbidden
+from msp_portal.errors import Conflict, Invalid, NotAllowed, NotFound
 from msp_portal.money import CurrencyMismatch
 from msp_portal.notifications.services import notify, notify_many
 from msp_portal.numbers import whole_number
@@ -40,14 +39,14 @@ DUPLICATE_COMMENT_WINDOW = dt.timedelta(seconds=30)
 
 def _require(tenant: TenantContext, perm: str) -> None:
     if not tenant.can(perm):
-        raise Forbidden()
+        raise NotAllowed()
 
 
 def _lock_report(tenant: TenantContext, report_id: int) -> UsageReport:
     try:
         return selectors.usage_report_get(tenant=tenant, report_id=report_id, for_update=True)
     except UsageReport.DoesNotExist as exc:
-        raise Http404 from exc
+        raise NotFound from exc
 
 
 @transaction.atomic
@@ -158,7 +157,7 @@ def _parse_units(value) -> int:
     if isinstance(value, str):
         value = whole_number(value)
     if not isinstance(value, int) or value < 0 or value > MAX_UNITS:
-        raise DomainError(
+        raise Invalid(
             _("Billable units must be a whole number from 0 to %(max)s.") % {"max": f"{MAX_UNITS:,}"},
             field_errors={"billable_units": [_("Enter a whole number of units, 0 or more.")]},
         )
@@ -191,7 +190,7 @@ def usage_report_line_update(
             .get(pk=line_id, report=report)
         )
     except UsageReportLine.DoesNotExist as exc:
-        raise Http404 from exc
+        raise NotFound from exc
     if line.billable_units == billable_units:
         return line
     if line.version != version:
@@ -231,11 +230,11 @@ def line_comment_add(
         _require(tenant, Perm.EDIT_REPORTS)
     body = (body or "").strip()
     if not body:
-        raise DomainError(
+        raise Invalid(
             _("Write a comment before sending it."), field_errors={"body": [_("This field is required.")]}
         )
     if len(body) > COMMENT_MAX:
-        raise DomainError(
+        raise Invalid(
             _("A comment holds at most %(max)s characters.") % {"max": COMMENT_MAX},
             field_errors={"body": [_("Shorten the comment.")]},
         )
@@ -249,7 +248,7 @@ def line_comment_add(
     try:
         line = UsageReportLine.objects.for_tenant(report.organisation).get(pk=line_id, report=report)
     except UsageReportLine.DoesNotExist as exc:
-        raise Http404 from exc
+        raise NotFound from exc
     recent_twin = (
         LineComment.objects.for_tenant(report.organisation)
         .filter(
@@ -275,7 +274,7 @@ def _refuse_unexplained(report: UsageReport) -> None:
     missing = selectors.unexplained_lines(report=report)
     if missing:
         names = [line.product_name for line in missing]
-        raise DomainError(
+        raise Invalid(
             ngettext(
                 "Explain the discrepancy of %(count)d line in a comment before submitting: %(lines)s.",
                 "Explain the discrepancies of %(count)d lines in a comment before submitting: %(lines)s.",
@@ -297,13 +296,11 @@ def usage_report_submit(
     _require(tenant, Perm.EDIT_REPORTS)
     po_number, note = (po_number or "").strip(), (note or "").strip()
     if len(po_number) > 64:
-        raise DomainError(
+        raise Invalid(
             _("A PO number holds at most 64 characters."), field_errors={"po_number": [_("Shorten it.")]}
         )
     if len(note) > 4000:
-        raise DomainError(
-            _("The note holds at most 4000 characters."), field_errors={"note": [_("Shorten it.")]}
-        )
+        raise Invalid(_("The note holds at most 4000 characters."), field_errors={"note": [_("Shorten it.")]})
     report = _lock_report(tenant, report_id)
     if report.state not in EDITABLE_STATES:
         raise Conflict(
@@ -356,14 +353,14 @@ def _check_reviewer(tenant: TenantContext, report: UsageReport, acting_user: Use
     submitted or edited this report (segregation of duties)."""
     _require(tenant, Perm.REVIEW_REPORTS)
     if not tenant.organisation.is_distributor or report.organisation.distributor_id != tenant.organisation.pk:
-        raise Forbidden()
+        raise NotAllowed()
     took_part = (
         ReportEvent.objects.for_tenant(report.organisation)
         .filter(report=report, actor=acting_user, kind__in=[EventKind.SUBMITTED, EventKind.LINE_EDIT])
         .exists()
     )
     if took_part:
-        raise Forbidden(
+        raise NotAllowed(
             _("You submitted or edited this report, so another reviewer must approve or reject it."),
             code="segregation_of_duties",
         )
@@ -412,12 +409,12 @@ def usage_report_reject(
     fault; a new deadline starts from now with the account's delay."""
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError(
+        raise Invalid(
             _("Give the reason for the rejection: the MSP sees it."),
             field_errors={"reason": [_("This field is required.")]},
         )
     if len(reason) > 4000:
-        raise DomainError(
+        raise Invalid(
             _("The reason holds at most 4000 characters."), field_errors={"reason": [_("Shorten it.")]}
         )
     report = _lock_report(tenant, report_id)
@@ -428,7 +425,7 @@ def usage_report_reject(
     known = set(lines.filter(pk__in=line_ids).values_list("pk", flat=True))
     unknown = [pk for pk in line_ids if pk not in known]
     if unknown:
-        raise DomainError(
+        raise Invalid(
             _("These lines are not in this report: %(ids)s.") % {"ids": ", ".join(map(str, unknown))},
             field_errors={"line_ids": [_("Choose lines of this report.")]},
         )

@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 
 from msp_portal.api.schema import ErrorSerializer, error_responses
 from msp_portal.csv_export import csv_response
-from msp_portal.exceptions import Conflict, DomainError
+from msp_portal.errors import Conflict, DomainError, item_key
 from msp_portal.tenancy.choices import OrganisationKind, Perm
 from msp_portal.tenancy.views_base import TenantAPIMixin
 
@@ -512,19 +512,18 @@ class BulkAssignView(LicensingAPIMixin, GenericAPIView):
         raw = upload.read(MAX_BYTES + 1)  # the parser refuses anything larger
         result = services.licenses_bulk_assign(tenant=self.tenant, acting_user=request.user, raw=raw)
         if result.errors:
-            by_line: dict[str, list[str]] = {}
+            # Stable keys: rows.3.email for a cell, rows.3 for a whole row, file for the file.
+            by_key: dict[str, list[str]] = {}
             for error in result.errors:
-                where = _("Line %(n)s") % {"n": error.line} if error.line else _("File")
-                by_line.setdefault(where, []).append(
-                    f"{error.column}: {error.message}" if error.column else error.message
-                )
+                key = item_key("rows", error.line, error.column) if error.line else "file"
+                by_key.setdefault(key, []).append(error.message)
             raise DomainError(
                 _(
                     "Nothing was assigned: %(count)s problems in the file. Fix the rows listed and upload it again."
                 )
                 % {"count": len(result.errors)},
                 code="invalid_rows",
-                field_errors=by_line,
+                field_errors=by_key,
                 extra={
                     "rows": [
                         {"line": error.line, "column": error.column, "message": error.message}

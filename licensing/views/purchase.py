@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import TemplateView
 
+from msp_portal.errors import parse_item_key
 from msp_portal.exceptions import DomainError, apply_to_form, error_message
 from msp_portal.money import sale_refusal
 from msp_portal.numbers import whole_number
@@ -465,16 +466,18 @@ class CartConfirmView(CartMixin, TemplateView):
 
     @staticmethod
     def place_errors(form: ConfirmForm, view: CartSummary, exc: DomainError) -> None:
-        """The service names lines "Line n" in the order it was given (the cart's): each reason
-        goes under its line; the acknowledgement under its box; the rest above the form."""
-        by_label = {_("Line %(n)s") % {"n": line.number}: line for line in view.lines}
+        """The service keys a line's refusal ``lines.<n>.<field>``, n counting the lines in the
+        order it was given (the cart's): each reason goes under its line; the acknowledgement
+        under its box; the rest above the form."""
+        by_number = {line.number: line for line in view.lines}
         others = []
-        for label, reasons in (exc.field_errors or {}).items():
+        for key, reasons in (exc.field_errors or {}).items():
             text = " ".join(str(reason) for reason in reasons)
-            if label in by_label:
-                by_label[label].error = text
-            elif label in form.fields:
-                form.add_error(label, text)
+            item = parse_item_key(key)
+            if item and item[0] == "lines" and item[1] in by_number:
+                by_number[item[1]].error = text
+            elif key in form.fields:
+                form.add_error(key, text)
             else:
                 others.append(text)
         if others or not exc.field_errors:

@@ -56,6 +56,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "msp_portal.tenancy.middleware.OperatorScopeMiddleware",
+    # A service's NotFound / NotAllowed that a page did not catch ends as the 404 / 403 page.
+    "msp_portal.exceptions.DomainErrorMiddleware",
     # Axes must come last: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]

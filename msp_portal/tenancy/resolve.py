@@ -2,8 +2,9 @@
 
 from dataclasses import dataclass, field
 
-from django.http import Http404
 from django.utils.translation import gettext as _
+
+from msp_portal.errors import NotFound
 
 from .choices import ROLE_PERMISSIONS
 from .models import Membership, Organisation
@@ -28,11 +29,11 @@ class TenantContext:
 def resolve_tenant(*, user, org_slug: str) -> TenantContext:
     """Return the tenant context of ``user`` in the organisation ``org_slug``.
 
-    Raises Http404 when the organisation does not exist, is inactive, or ``user`` is not a
-    member: an outsider cannot even learn that the organisation exists.
+    Raises NotFound (a 404 for pages and the API) when the organisation does not exist, is
+    inactive, or ``user`` is not a member: an outsider cannot even learn that it exists.
     """
     if not user.is_authenticated:
-        raise Http404(_("Organisation not found."))
+        raise NotFound(_("Organisation not found."))
     membership = (
         Membership.objects.with_scopes_disabled()
         .select_related("organisation", "organisation__distributor")
@@ -40,7 +41,7 @@ def resolve_tenant(*, user, org_slug: str) -> TenantContext:
         .first()
     )
     if membership is None:
-        raise Http404(_("Organisation not found."))
+        raise NotFound(_("Organisation not found."))
     return tenant_context_of(membership)
 
 

@@ -10,7 +10,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from msp_portal.exceptions import Conflict, DomainError, Forbidden
+from msp_portal.errors import Conflict, Invalid, NotAllowed
 
 from .choices import ADMIN_ROLES, ROLES_BY_KIND, Perm
 from .models import Membership, Organisation, User
@@ -20,13 +20,13 @@ from .selectors import admin_count
 
 def _require(tenant: TenantContext, perm: str) -> None:
     if not tenant.can(perm):
-        raise Forbidden()
+        raise NotAllowed()
 
 
 def _check_role_fits(organisation: Organisation, role: str) -> None:
     allowed = ROLES_BY_KIND[organisation.kind]
     if role not in allowed:
-        raise DomainError(
+        raise Invalid(
             _("This role does not exist in this kind of organisation. Choose one of: %(roles)s.")
             % {"roles": ", ".join(str(r.label) for r in allowed)},
             field_errors={"role": [_("Choose a role that fits this organisation.")]},

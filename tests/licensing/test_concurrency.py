@@ -15,7 +15,7 @@ from django.db import connection, transaction
 from licensing import services
 from licensing.choices import HistoryKind, Program
 from licensing.models import AssignmentEvent, Purchase, Subscription
-from msp_portal.exceptions import Conflict
+from msp_portal.errors import Conflict
 from tests.factories import MembershipFactory, UserFactory
 
 from .conftest import acting, licenses_of, subscription_of

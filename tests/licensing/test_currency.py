@@ -17,7 +17,7 @@ from licensing import services
 from licensing.cart import Cart
 from licensing.choices import Program
 from licensing.models import Product, Purchase, Subscription, TrueUpCharge
-from msp_portal.exceptions import DomainError
+from msp_portal.errors import DomainError
 from msp_portal.tenancy.models import Organisation
 
 from .conftest import acting
@@ -63,7 +63,7 @@ def test_a_purchase_of_a_product_priced_in_another_currency_is_refused_naming_bo
         )
 
     assert "Dollar Suite is priced in USD and MSP A is billed in EUR" in refused.value.message
-    assert refused.value.field_errors["Line 1"] == [
+    assert refused.value.field_errors["lines.1.product"] == [
         "Dollar Suite is priced in USD and MSP A is billed in EUR: it cannot be sold to it. "
         "Ask the distributor for a product priced in EUR."
     ]
@@ -93,7 +93,7 @@ def test_the_api_refuses_the_purchase_with_the_sentence(world, login, product, d
     assert response.status_code == 400, response.content
     payload = response.json()
     assert "Dollar Suite is priced in USD and MSP A is billed in EUR" in payload["detail"]
-    assert list(payload["errors"]) == ["Line 2"], "only the dollar line is at fault"
+    assert list(payload["errors"]) == ["lines.2.product"], "only the dollar line is at fault"
     assert not Purchase.objects.for_tenant(world.a.msp).exists()
 
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from msp_portal.exceptions import DomainError, Forbidden
+from msp_portal.errors import DomainError, NotAllowed
 from msp_portal.tenancy.resolve import resolve_tenant
 from reports import accounts
 from reports.models import MspAccountSettings, UsageReport
@@ -119,7 +119,7 @@ def test_reviewer_reads_but_cannot_change(world, login):
         )
         assert response.status_code == 403 and response.json()["code"] == "permission_denied"
     tenant = resolve_tenant(user=world.a.users["dist_reviewer"], org_slug=world.a.distributor.slug)
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotAllowed):
         accounts.account_settings_update(
             tenant=tenant, acting_user=world.a.users["dist_reviewer"], msp_id=world.a.msp.pk, data={}
         )

@@ -6,7 +6,8 @@ import threading
 import pytest
 from django.db import connection
 
-from msp_portal.exceptions import Conflict
+from msp_portal.errors import Conflict
+from msp_portal.exceptions import status_of
 from msp_portal.notifications import tasks as notification_tasks
 from msp_portal.tenancy.resolve import resolve_tenant
 from reports import selectors, services
@@ -102,7 +103,7 @@ def test_two_saves_of_the_same_line_one_wins_the_other_gets_409(
     assert len(winners) == 1 and len(losers) == 1, f"expected one save and one conflict, got {outcomes!r}"
     winner_user, winner_units, _ = attempts[winners[0]]
     conflict = outcomes[losers[0]]
-    assert conflict.status_code == 409
+    assert type(conflict) is Conflict and status_of(conflict) == 409
     assert conflict.extra["current"] == {"billable_units": winner_units, "version": 2}
     assert str(winner_units) in conflict.message, "the loser is told the value that is now saved"
 

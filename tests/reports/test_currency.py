@@ -14,7 +14,7 @@ from django.db import DatabaseError, connection, transaction
 
 from licensing.choices import BillingType, Program
 from licensing.models import Product, Purchase, Subscription
-from msp_portal.exceptions import DomainError
+from msp_portal.errors import DomainError
 from msp_portal.jobs.choices import JobName, JobStatus
 from msp_portal.jobs.models import JobRun
 from msp_portal.jobs.services import JobRunLog, job_run

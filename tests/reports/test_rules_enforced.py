@@ -7,7 +7,8 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 from django_scopes import scopes_disabled
 
-from msp_portal.exceptions import DomainError, Forbidden
+from msp_portal.errors import DomainError, Invalid, NotAllowed
+from msp_portal.exceptions import status_of
 from msp_portal.notifications.models import Notification
 from msp_portal.tenancy.resolve import resolve_tenant
 from reports import selectors, services
@@ -108,7 +109,7 @@ def test_submit_is_refused_while_discrepant_lines_have_no_msp_comment(world, ope
         submit(side, report)
 
     error = excinfo.value
-    assert error.status_code == 400 and error.code == "unexplained_discrepancies"
+    assert status_of(error) == 400 and error.code == "unexplained_discrepancies"
     assert error.extra["lines"] == [lines["M365"].pk, lines["TEAMS"].pk]
     assert error.field_errors["lines"] == ["Microsoft 365 Business Premium", "Teams Phone"]
     assert "Microsoft 365 Business Premium" in error.message and "Teams Phone" in error.message
@@ -175,7 +176,7 @@ def test_billable_units_must_be_a_whole_non_negative_number(world, open_report, 
     with pytest.raises(DomainError) as excinfo:
         set_units(side, report, "M365", value)
 
-    assert type(excinfo.value) is DomainError and excinfo.value.status_code == 400
+    assert type(excinfo.value) is Invalid and status_of(excinfo.value) == 400
     assert "billable_units" in excinfo.value.field_errors
     line = lines_of(report)["M365"]
     assert (line.billable_units, line.version) == (36, 1)
@@ -254,16 +255,16 @@ def test_who_edited_or_submitted_a_report_cannot_review_it(
         submit(side, report)  # someone else submitted; the person still edited a line
     as_reviewer = ctx(two_hats, side.distributor)
 
-    with pytest.raises(Forbidden) as approving:
+    with pytest.raises(NotAllowed) as approving:
         services.usage_report_approve(tenant=as_reviewer, acting_user=two_hats, report_id=report.pk)
-    with pytest.raises(Forbidden) as rejecting:
+    with pytest.raises(NotAllowed) as rejecting:
         services.usage_report_reject(
             tenant=as_reviewer, acting_user=two_hats, report_id=report.pk, reason="Looks off."
         )
 
     assert approving.value.code == "segregation_of_duties"
     assert rejecting.value.code == "segregation_of_duties"
-    assert approving.value.status_code == 403
+    assert status_of(approving.value) == 403
     assert refetch(report).state == ReportState.UNDER_REVIEW
 
     other = side.users["dist_reviewer"]

@@ -4,11 +4,11 @@ transition, which ones the state refuses, what the history keeps and who is told
 import datetime as dt
 
 import pytest
-from django.http import Http404
 from django.utils import timezone, translation
 from django_scopes import scopes_disabled
 
-from msp_portal.exceptions import Conflict, DomainError, Forbidden
+from msp_portal.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound
+from msp_portal.exceptions import status_of
 from msp_portal.notifications.models import Notification
 from msp_portal.tenancy.resolve import resolve_tenant
 from reports import services
@@ -248,7 +248,7 @@ def test_msp_admin_edits_a_line_in_an_editable_state(world, open_report, state):
 
 def assert_conflict(excinfo):
     assert type(excinfo.value) is Conflict
-    assert excinfo.value.status_code == 409
+    assert status_of(excinfo.value) == 409
 
 
 @pytest.mark.parametrize("state", [ReportState.UNDER_REVIEW, ReportState.APPROVED])
@@ -306,10 +306,10 @@ def test_only_the_msp_admin_edits_lines(world, open_report, role):
     side = world.a
     report = open_report(side.msp)
 
-    with pytest.raises(Forbidden) as excinfo:
+    with pytest.raises(NotAllowed) as excinfo:
         edit(side, report, role=role, units=40)
 
-    assert excinfo.value.status_code == 403
+    assert status_of(excinfo.value) == 403
     line = lines_of(report)[DISCREPANT]
     assert (line.billable_units, line.version) == (36, 1)
     assert [e.kind for e in events_of(report)] == [EventKind.OPENED]
@@ -321,12 +321,12 @@ def test_only_the_msp_admin_submits(world, open_report, role):
     report = open_report(side.msp)
     explain(side, report)
 
-    with pytest.raises(Forbidden) as excinfo:
+    with pytest.raises(NotAllowed) as excinfo:
         services.usage_report_submit(
             tenant=ctx(side, role), acting_user=side.users[role], report_id=report.pk
         )
 
-    assert excinfo.value.status_code == 403
+    assert status_of(excinfo.value) == 403
     assert refetch(report).state == ReportState.MSP_PREPARATION
     assert [e.kind for e in events_of(report)] == [EventKind.OPENED]
 
@@ -337,7 +337,7 @@ def test_nobody_of_the_other_world_edits_or_submits(world, open_report, role):
     explain(world.a, report)
 
     # The other MSP's admin cannot find the report; every other role is refused before looking.
-    expected = Http404 if role == "msp_admin" else Forbidden
+    expected = NotFound if role == "msp_admin" else NotAllowed
     with pytest.raises(expected):
         edit(world.a, report, role=role, units=40, other_side=world.b)
     with pytest.raises(expected):
@@ -357,13 +357,13 @@ def test_msp_roles_cannot_review_their_own_report(world, open_report, role, acti
     report = report_in(ReportState.UNDER_REVIEW, side, open_report)
     before = len(events_of(report))
 
-    with pytest.raises(Forbidden) as excinfo:
+    with pytest.raises(NotAllowed) as excinfo:
         if action == "approve":
             approve(side, report, role=role)
         else:
             reject(side, report, role=role)
 
-    assert excinfo.value.status_code == 403
+    assert status_of(excinfo.value) == 403
     assert refetch(report).state == ReportState.UNDER_REVIEW
     assert len(events_of(report)) == before
 
@@ -374,7 +374,7 @@ def test_the_other_world_cannot_even_find_the_report_to_review(world, open_repor
     report = report_in(ReportState.UNDER_REVIEW, world.a, open_report)
     before = len(events_of(report))
 
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         if action == "approve":
             approve(world.b, report, role=role)
         else:
@@ -396,7 +396,7 @@ def test_reject_requires_a_reason(world, open_report, reason):
     with pytest.raises(DomainError) as excinfo:
         reject(side, report, reason=reason)
 
-    assert type(excinfo.value) is DomainError and excinfo.value.status_code == 400
+    assert type(excinfo.value) is Invalid and status_of(excinfo.value) == 400
     assert "reason" in excinfo.value.field_errors
     assert refetch(report).state == ReportState.UNDER_REVIEW
 
@@ -440,7 +440,7 @@ def test_reject_refuses_lines_that_are_not_in_the_report(world, open_report):
     for bad_ids in ([foreign_line.pk], [own_line.pk, 987654321]):
         with pytest.raises(DomainError) as excinfo:
             reject(side, report, line_ids=bad_ids)
-        assert type(excinfo.value) is DomainError
+        assert type(excinfo.value) is Invalid
         assert "line_ids" in excinfo.value.field_errors
 
     assert refetch(report).state == ReportState.UNDER_REVIEW
