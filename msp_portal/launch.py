@@ -507,6 +507,15 @@ def _system_tools_ensure() -> bool:
     return True
 
 
+def _parallel(pytest_args: list[str]) -> list[str]:
+    """One pytest-xdist worker per core, each on its own test database (pytest-django suffixes
+    its name), a module's tests on one worker so a module's shared data is built once; unless
+    the caller chose (`-n 0` runs in one process)."""
+    if any(arg == "-n" or arg.startswith(("-n", "--numprocesses")) for arg in pytest_args):
+        return []
+    return ["-n", "auto", "--dist", "loadfile"]
+
+
 def test(pytest_args: list[str]) -> int:
     if not _system_tools_ensure():
         return 1
@@ -517,7 +526,9 @@ def test(pytest_args: list[str]) -> int:
             # (say, the dev settings) would take precedence over it. Use --ds to choose another.
             env.pop("DJANGO_SETTINGS_MODULE", None)
             env["PYTHONUNBUFFERED"] = "1"
-            code = _run_foreground([sys.executable, "-m", "pytest", *pytest_args], env)
+            code = _run_foreground(
+                [sys.executable, "-m", "pytest", *_parallel(pytest_args), *pytest_args], env
+            )
     except EmbeddedServiceError as error:
         log.error("%s", error)
         return 1
