@@ -1,4 +1,4 @@
-"""Kinds of the licensing catalog and history (SPEC §3)."""
+"""Kinds of the licensing catalog and history (docs/licensing.md)."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _

@@ -279,7 +279,7 @@ class AssignmentEvent(TenantModel):
 
 class TrueUpCharge(TenantModel):
     """What the yearly true-up of a subscription bills: the peak of the true-up year beyond the
-    licenses owned at its end (SPEC §3.6). One row per subscription and anniversary, kept even
+    licenses owned at its end (docs/licensing.md). One row per subscription and anniversary, kept even
     at zero units (the year was checked); a database trigger refuses UPDATE and DELETE."""
 
     subscription = models.ForeignKey(

@@ -1,5 +1,5 @@
 """Reads of licensing: catalog, cost centers, licenses, subscription status with peaks and
-true-up, and the seam that gives usage reports their provided units (SPEC §3.6)."""
+true-up, and the seam that gives usage reports their provided units (docs/licensing.md)."""
 
 import datetime as dt
 from collections.abc import Callable
@@ -373,7 +373,7 @@ def provided_units_by_cycle(
     *, msp: Organisation, first_cycle: dt.date, last_cycle: dt.date
 ) -> dict[dt.date, list[ProvidedUnits]]:
     """Provided units per product for the MSP's reports of every cycle from ``first_cycle`` to
-    ``last_cycle`` (SPEC §3.6), keyed by cycle, in two queries (the hourly job opens one MSP's
+    ``last_cycle`` (docs/licensing.md), keyed by cycle, in two queries (the hourly job opens one MSP's
     missed months at once): per cycle, one row per subscription that existed before the cycle
     ended. A license-based product provides the peak of licenses assigned during the cycle; a
     usage-based product counts the imported daily-rated quantities of the cycle (filled by

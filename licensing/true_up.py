@@ -1,4 +1,4 @@
-"""The yearly true-up (SPEC §3.6, §5): on each anniversary of a subscription's term, the peak
+"""The yearly true-up (docs/licensing.md, docs/jobs.md): on each anniversary of a subscription's term, the peak
 excess of the year becomes a charge for billing.
 
 The rule, for every subscription of a product whose program allows over-allocation:

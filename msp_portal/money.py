@@ -20,7 +20,7 @@ def round_money(amount: Decimal) -> Decimal:
 
 
 def truncate(amount: Decimal, places: int) -> Decimal:
-    """Cut toward zero to ``places`` decimals (FLOOR of SPEC §4.2, so a credit mirrors its charge)."""
+    """Cut toward zero to ``places`` decimals (the FLOOR of vendor row totals, so a credit mirrors its charge)."""
     return Decimal(amount).quantize(Decimal(1).scaleb(-places), rounding=ROUND_DOWN)
 
 

@@ -1,4 +1,4 @@
-"""Auto-submission (SPEC §2, §5) and auto-approval.
+"""Auto-submission (docs/reports.md, docs/jobs.md) and auto-approval.
 
 Every report past its deadline in ``msp_preparation`` or ``rejected`` goes to ``under_review``
 as submitted by the system. Each discrepant line without an MSP comment is penalised: its

@@ -1,4 +1,4 @@
-"""States, submission kinds and history kinds of usage reports (SPEC §2)."""
+"""States, submission kinds and history kinds of usage reports (docs/reports.md)."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _

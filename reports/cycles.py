@@ -1,5 +1,5 @@
-"""Opening cycles (SPEC §2, §5): once a month has ended in an MSP's own time zone, the MSP gets
-its usage report for it, lines from the licensing seam (SPEC §3.6).
+"""Opening cycles (docs/reports.md, docs/jobs.md): once a month has ended in an MSP's own time zone, the MSP gets
+its usage report for it, lines from the licensing seam (docs/licensing.md).
 
 Every active MSP is checked on each run (hourly in the beat): the months to open run from the
 month after its latest report (or, for an account without any, the month it was created) to the

@@ -1,4 +1,4 @@
-"""Escalating reminders before a report's deadline (SPEC §2, §5).
+"""Escalating reminders before a report's deadline (docs/reports.md, docs/jobs.md).
 
 An account's schedule lists days before the deadline (7, 3 and 1 by default). When a run finds a
 step due for a report still with the MSP (``msp_preparation`` or ``rejected``), the MSP admins

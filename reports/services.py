@@ -135,7 +135,7 @@ def usage_reports_open_from_licensing(
     *, msp: Organisation, cycles: Sequence[dt.date], opened_at: dt.datetime | None = None
 ) -> list[OpenedReport]:
     """Open the MSP's reports of ``cycles`` (oldest first) with their provided units from
-    licensing (SPEC §3.6): one line per product the MSP holds, the peak assigned in the cycle
+    licensing (docs/licensing.md): one line per product the MSP holds, the peak assigned in the cycle
     (license-based) or the imported quantities (usage-based), read for all the cycles at once.
     Returns what happened per cycle. Idempotent like usage_report_open. What the hourly job
     (reports.cycles) runs for each MSP."""
@@ -336,7 +336,7 @@ def usage_report_submit(
 
 
 def _approve_automatically(report: UsageReport, now: dt.datetime) -> None:
-    """The system approves a just-submitted report at once where the rule says so (SPEC §2,
+    """The system approves a just-submitted report at once where the rule says so (docs/reports.md,
     approve): the same steps as the deadline sweep's (reports.transitions), written at once."""
     account = selectors.account_settings(msp=report.organisation)
     if not report_approves_automatically(account=account, lines=selectors.report_lines(report=report)):

@@ -1,4 +1,4 @@
-"""Pages of cost centers (SPEC §3.3): the list with license counts and its CSV, create and
+"""Pages of cost centers (docs/licensing.md): the list with license counts and its CSV, create and
 edit. Views parse, call one service or selector, and render."""
 
 from django.contrib import messages

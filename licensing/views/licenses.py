@@ -1,4 +1,4 @@
-"""Pages of licenses and subscriptions (SPEC §3.4–3.6): the license list with the
+"""Pages of licenses and subscriptions (docs/licensing.md): the license list with the
 over-allocation overview, assignment (inline with htmx, or as a page), moves between cost
 centers, a subscription's status, removal and history, and bulk assignment from a CSV file.
 Views parse, call one service or selector, and render."""

@@ -1,4 +1,4 @@
-"""Names and outcomes of the scheduled jobs (SPEC §5)."""
+"""Names and outcomes of the scheduled jobs (docs/jobs.md)."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _

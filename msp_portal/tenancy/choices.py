@@ -1,4 +1,4 @@
-"""Organisation kinds, roles and the permissions each role carries (SPEC §1)."""
+"""Organisation kinds, roles and the permissions each role carries (docs/tenancy.md)."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _

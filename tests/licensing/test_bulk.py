@@ -1,4 +1,4 @@
-"""Assigning licenses from a CSV file (SPEC §3.4): every problem is reported with its line and
+"""Assigning licenses from a CSV file (docs/licensing.md): every problem is reported with its line and
 column, and a file with any problem assigns nothing."""
 
 import pytest

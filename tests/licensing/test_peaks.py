@@ -1,4 +1,4 @@
-"""Peaks of assigned licenses (SPEC §3.6): the SQL of licensing.selectors against a brute-force
+"""Peaks of assigned licenses (docs/licensing.md): the SQL of licensing.selectors against a brute-force
 replay of the history and against the reference rule licensing.peaks.peak_of; the true-up
 memory of peaks; the provided units a usage report takes from licensing; the true-up date."""
 

@@ -1,4 +1,4 @@
-"""Licensing as an MSP admin lives it (SPEC §3): buying and splitting licenses over cost
+"""Licensing as an MSP admin lives it (docs/licensing.md): buying and splitting licenses over cost
 centers, assigning beyond what is owned, the true-up that remembers the peak, removing
 licenses, and what another organisation or a read-only role can't do."""
 

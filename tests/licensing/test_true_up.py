@@ -1,4 +1,4 @@
-"""The yearly true-up job (SPEC §3.6, §5): what it charges, when, once only, and who sees it.
+"""The yearly true-up job (docs/licensing.md, docs/jobs.md): what it charges, when, once only, and who sees it.
 
 Histories are written straight into the append-only assignment history with the moments each
 case needs (the services stamp "now"); the page test goes through the services instead."""

@@ -1,4 +1,4 @@
-"""Auto-submission with penalties, and auto-approval (SPEC §2, §5), run as the job runs it."""
+"""Auto-submission with penalties, and auto-approval (docs/reports.md, docs/jobs.md), run as the job runs it."""
 
 import datetime as dt
 from decimal import Decimal

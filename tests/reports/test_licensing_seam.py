@@ -1,4 +1,4 @@
-"""Usage reports take their provided units from licensing (SPEC §3.6), through the hourly job
+"""Usage reports take their provided units from licensing (docs/licensing.md), through the hourly job
 production runs (reports.cycles → services.usage_reports_open_from_licensing)."""
 
 import datetime as dt

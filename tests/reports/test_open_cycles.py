@@ -1,4 +1,4 @@
-"""Opening cycles (SPEC §2, §5): the month that ended, in each MSP's own time zone; re-runs
+"""Opening cycles (docs/reports.md, docs/jobs.md): the month that ended, in each MSP's own time zone; re-runs
 change nothing; new accounts and missed months are caught up at the next run."""
 
 import datetime as dt

@@ -1,4 +1,4 @@
-"""Escalating reminders before the deadline (SPEC §2, §5): each step once per deadline, to the
+"""Escalating reminders before the deadline (docs/reports.md, docs/jobs.md): each step once per deadline, to the
 MSP admins, for reports still with the MSP, rejected ones included."""
 
 import datetime as dt

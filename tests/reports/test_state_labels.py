@@ -1,4 +1,4 @@
-"""The four states carry the labels of SPEC §2 in both languages, on pages and in the API."""
+"""The four states carry the labels of docs/reports.md in both languages, on pages and in the API."""
 
 from django.utils import translation
 
