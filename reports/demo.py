@@ -23,13 +23,14 @@ from decimal import Decimal
 from unittest import mock
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from msp_portal.calendar import add_months, next_month
 from msp_portal.jobs.services import JobRunLog
-from msp_portal.notifications.models import Notification
+from msp_portal.notifications.choices import EmailState
+from msp_portal.notifications.models import Notification, OutboxEmail
 from msp_portal.tenancy.models import Organisation, User
 from msp_portal.tenancy.resolve import TenantContext, resolve_tenant
 
@@ -474,8 +475,11 @@ def _settle_old_notifications(first_new_pk: int, now: dt.datetime) -> None:
     """Notifications about the past are shown as read and already e-mailed; only the last
     week's stay unread (and are e-mailed by the worker)."""
     with scopes_disabled():
-        Notification.objects.filter(pk__gt=first_new_pk, created_at__lt=now - RECENT_NOTIFICATIONS).update(
-            read_at=F("created_at") + dt.timedelta(hours=2), emailed_at=F("created_at")
+        old = Notification.objects.filter(pk__gt=first_new_pk, created_at__lt=now - RECENT_NOTIFICATIONS)
+        old.update(read_at=F("created_at") + dt.timedelta(hours=2))
+        created = Notification.objects.filter(pk=OuterRef("notification_id")).values("created_at")
+        OutboxEmail.objects.filter(notification__in=old).update(
+            state=EmailState.SENT, sent_at=Subquery(created)
         )
 
 

@@ -46,17 +46,17 @@ def test_invitation_email_is_sent_by_the_worker_after_commit(world, worker):
 
 
 def test_task_result_comes_back_through_redis(world, worker):
-    from msp_portal.tenancy.tasks import membership_invitation_send_task
+    from msp_portal.notifications.tasks import outbox_email_send_task
 
-    result = membership_invitation_send_task.delay(999999999, False, "")
-    assert result.get(timeout=20) == 0  # no such membership: nothing sent, and the worker says so
+    result = outbox_email_send_task.delay([999999999])
+    assert result.get(timeout=20) == 0  # no such e-mail: nothing sent, and the worker says so
 
 
 def test_report_ready_is_emailed_by_the_worker_once(world, worker):
     import datetime as dt
 
-    from msp_portal.notifications.models import Notification
-    from msp_portal.notifications.services import notification_email_send
+    from msp_portal.notifications.models import OutboxEmail
+    from msp_portal.notifications.outbox import outbox_emails_send
     from reports.services import usage_report_open
 
     from .reports.conftest import line_specs
@@ -68,6 +68,7 @@ def test_report_ready_is_emailed_by_the_worker_once(world, worker):
     assert message.subject == "Usage report for 2026-09 is ready"
     assert "/o/msp-a/reports/" in message.body
     # Running the e-mail job again (a retry) sends nothing twice.
-    ids = list(Notification.objects.for_tenant(world.a.msp).values_list("pk", flat=True))
-    assert notification_email_send(notification_ids=ids) == 0
+    ids = list(OutboxEmail.objects.filter(to=admin_email).values_list("pk", flat=True))
+    assert wait_for(lambda: OutboxEmail.objects.get(pk__in=ids).state == "sent")
+    assert outbox_emails_send(email_ids=ids) == 0
     assert sum(1 for m in mail.outbox if m.to == [admin_email]) == 1

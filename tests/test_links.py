@@ -34,8 +34,8 @@ from django_scopes import scopes_disabled
 
 from licensing.notifications import TRUE_UP_CHARGED
 from msp_portal.demo import DEMO_PASSWORD
-from msp_portal.notifications.models import Notification
-from msp_portal.notifications.services import notification_email_send
+from msp_portal.notifications.models import Notification, OutboxEmail
+from msp_portal.notifications.outbox import outbox_emails_send
 from msp_portal.tenancy.links import may_open
 from msp_portal.tenancy.models import User
 from msp_portal.tenancy.resolve import resolve_tenant
@@ -224,7 +224,7 @@ def _notification_page_links(client: Client, org_slug: str) -> tuple[int, list[s
 
 
 @pytest.mark.parametrize("role", list(ROLE_LOGINS))
-def test_every_notification_link_opens_for_its_reader(demo, role):
+def test_every_notification_link_opens_for_its_reader(demo, role, settings):
     user = User.objects.get(email=ROLE_LOGINS[role])
     client = _sign_in(user.email)
     with scopes_disabled():
@@ -241,12 +241,11 @@ def test_every_notification_link_opens_for_its_reader(demo, role):
     broken = [f"{link} {problem}" for link in set(links) if (problem := _open(client, link))]
 
     # The e-mails of the same notifications, sent again: their links too.
-    with scopes_disabled():
-        Notification.objects.filter(recipient=user).update(emailed_at=None)
+    settings.PORTAL_BASE_URL = EMAIL_BASE
+    emails = OutboxEmail.objects.filter(notification__recipient=user)
+    emails.update(state="pending", next_attempt_at=dt.datetime.now(dt.UTC))
     mail.outbox.clear()
-    assert notification_email_send(notification_ids=[n.pk for n in received], base_url=EMAIL_BASE) == len(
-        received
-    )
+    assert outbox_emails_send(email_ids=list(emails.values_list("pk", flat=True))) == len(received)
     mailed = [link for message in mail.outbox for link in re.findall(r"https?://\S+", message.body)]
     assert mailed and all(link.startswith(EMAIL_BASE + "/") for link in mailed), mailed
     broken += [

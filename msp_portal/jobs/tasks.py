@@ -1,11 +1,19 @@
 """What every scheduled task shares: retry transient failures only, acknowledge late."""
 
+import kombu.exceptions
 import redis
 from django.db import InterfaceError, OperationalError
 
 # A lost database or Redis connection is worth retrying; anything else is a bug or bad data that
 # a retry would only repeat (the run is logged as failed, and the next beat tick runs again).
-TRANSIENT_ERRORS = (OperationalError, InterfaceError, redis.ConnectionError, redis.TimeoutError)
+# kombu's OperationalError is what a publish from inside a task raises when the broker is gone.
+TRANSIENT_ERRORS = (
+    OperationalError,
+    InterfaceError,
+    redis.ConnectionError,
+    redis.TimeoutError,
+    kombu.exceptions.OperationalError,
+)
 
 SCHEDULED_TASK_OPTIONS = {
     "autoretry_for": TRANSIENT_ERRORS,

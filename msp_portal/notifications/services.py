@@ -1,18 +1,20 @@
-"""Telling people: one in-app row per recipient, and an e-mail sent by a worker after commit."""
+"""Telling people: one in-app row per recipient, and its e-mail in the outbox (docs/notifications.md)."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.mail import send_mail
-from django.db import transaction
+from django.core.mail import EmailMessage
 from django.utils import timezone, translation
 
 from msp_portal.tenancy.models import Membership, Organisation, User
 from msp_portal.tenancy.resolve import tenant_context_of
 
-from .models import Notification
+from .models import Notification, OutboxEmail
+from .outbox import email_kind, outbox_emails_add
 from .selectors import notification_link
+
+NOTIFICATION_EMAIL = "notification"
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,7 @@ class Notice:
 def notify(
     *, organisation: Organisation, recipients: Iterable[User], kind: str, params: dict, url: str = ""
 ) -> list[Notification]:
-    """Create a notification for each recipient and e-mail it once the transaction commits.
+    """Create a notification for each recipient, and its e-mail in the outbox (same transaction).
 
     ``kind`` names texts registered with :func:`msp_portal.notifications.texts.register`;
     ``params`` fills their placeholders (plain JSON values).
@@ -38,7 +40,8 @@ def notify(
 
 
 def notify_many(notices: Iterable[Notice]) -> list[Notification]:
-    """:func:`notify` for many notices at once: one insert and one e-mail task (the batch jobs)."""
+    """:func:`notify` for many notices at once: one insert of notifications and one of their
+    e-mails (the batch jobs)."""
     rows = Notification.objects.bulk_create(
         [
             Notification(
@@ -52,52 +55,33 @@ def notify_many(notices: Iterable[Notice]) -> list[Notification]:
             for user in {user.pk: user for user in notice.recipients}.values()
         ]
     )
-    if rows:
-        from .tasks import notification_email_send_task
-
-        ids = [row.pk for row in rows]
-        transaction.on_commit(lambda: notification_email_send_task.delay(ids))
+    outbox_emails_add(
+        OutboxEmail(kind=NOTIFICATION_EMAIL, notification=row, to=row.recipient.email) for row in rows
+    )
     return rows
 
 
-def notification_email_send(*, notification_ids: list[int], base_url: str = "") -> int:
-    """E-mail the given notifications that have not been e-mailed yet; safe to run twice (each
-    row is claimed by a conditional update before its e-mail goes out).
+@email_kind(NOTIFICATION_EMAIL)
+def notification_email_render(email: OutboxEmail) -> EmailMessage | None:
+    """The e-mail of one notification, in the portal's default language, rendered when it is sent.
 
-    ``base_url`` is the address the portal is served on (``PORTAL_BASE_URL``); a row's link is
-    added only when its recipient may open that page in the row's organisation as things stand.
+    The link (on ``PORTAL_BASE_URL``) is added only when the recipient may open that page in the
+    notification's organisation as things stand when the e-mail goes out.
     """
-    sent = 0
-    rows = list(
-        Notification.objects.with_scopes_disabled()
-        .filter(pk__in=notification_ids, emailed_at__isnull=True)
-        .select_related("recipient")
-    )
-    readers = {
-        (membership.user_id, membership.organisation_id): tenant_context_of(membership)
-        for membership in Membership.objects.with_scopes_disabled()
-        .filter(
-            user_id__in={row.recipient_id for row in rows},
-            organisation_id__in={row.organisation_id for row in rows},
-        )
+    row = email.notification
+    if row is None:
+        return None
+    membership = (
+        Membership.objects.with_scopes_disabled()
+        .filter(user_id=row.recipient_id, organisation_id=row.organisation_id)
         .select_related("organisation")
-    }
-    for row in rows:
-        claimed = (
-            Notification.objects.with_scopes_disabled()
-            .filter(pk=row.pk, emailed_at__isnull=True)
-            .update(emailed_at=timezone.now())
-        )
-        if not claimed:
-            continue
-        reader = readers.get((row.recipient_id, row.organisation_id))
-        url = notification_link(notification=row, reader=reader) if reader else ""
-        link = f"\n\n{base_url}{url}" if url else ""
-        with translation.override(settings.LANGUAGE_CODE):
-            title, body = row.title, row.body
-        send_mail(title, f"{body}{link}", None, [row.recipient.email])
-        sent += 1
-    return sent
+        .first()
+    )
+    url = notification_link(notification=row, reader=tenant_context_of(membership)) if membership else ""
+    link = f"\n\n{settings.PORTAL_BASE_URL}{url}" if url else ""
+    with translation.override(settings.LANGUAGE_CODE):
+        title, body = row.title, row.body
+    return EmailMessage(title, f"{body}{link}", None, [email.to])
 
 
 def notification_mark_read(

@@ -146,6 +146,9 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="MSP Portal <no-reply@msp-portal.local>")
+# Seconds an SMTP connection may hang before the send counts as failed and is retried later
+# (Django waits forever by default); must stay well below the outbox's CLAIM_TIMEOUT.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -202,6 +205,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "send-reminders": {"task": "reports.tasks.send_reminders_task", "schedule": crontab(minute=20)},
     "auto-submit": {"task": "reports.tasks.auto_submit_task", "schedule": 300.0},
     "run-true-up": {"task": "licensing.tasks.run_true_up_task", "schedule": crontab(minute=35)},
+    # The e-mail outbox: sends what is due, including rows whose hand-over to a worker was lost.
+    "outbox-sweep": {"task": "notifications.outbox_sweep", "schedule": 60.0},
 }
 # Job runs older than this are pruned from the job-run log.
 JOB_RUN_RETENTION_DAYS = env.int("JOB_RUN_RETENTION_DAYS", default=90)

@@ -6,3 +6,6 @@ class TenancyConfig(AppConfig):
     name = "msp_portal.tenancy"
     label = "tenancy"
     verbose_name = _("Organisations and members")
+
+    def ready(self):
+        from . import services  # noqa: F401  registers the invitation e-mail with the outbox

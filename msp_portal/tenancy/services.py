@@ -2,15 +2,18 @@
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from msp_portal.errors import Conflict, Invalid, NotAllowed
+from msp_portal.notifications.models import OutboxEmail
+from msp_portal.notifications.outbox import email_kind, outbox_emails_add
 
 from .choices import ADMIN_ROLES, ROLES_BY_KIND, Perm
 from .models import Membership, Organisation, User
@@ -53,7 +56,8 @@ def membership_invite(
     """Add ``email`` to the tenant's organisation with ``role``.
 
     A person without an account gets one with no usable password and an e-mail with a link to
-    choose one; an existing user is told they were added. Refuses a duplicate membership.
+    choose one; an existing user is told they were added (the e-mail is an outbox row of this
+    transaction). Refuses a duplicate membership.
     """
     _require(tenant, Perm.MANAGE_MEMBERS)
     organisation = tenant.organisation
@@ -74,22 +78,38 @@ def membership_invite(
     membership = Membership.objects.create(
         organisation=organisation, user=user, role=role, invited_by=acting_user
     )
-    from .tasks import membership_invitation_send_task
-
-    transaction.on_commit(lambda: membership_invitation_send_task.delay(membership.pk, created, base_url))
+    params = {
+        "membership_id": membership.pk,
+        "new_account": created,
+        "base_url": base_url,
+        # Written in the inviter's language: the invitee's own is not known yet.
+        "language": translation.get_language() or settings.LANGUAGE_CODE,
+    }
+    outbox_emails_add([OutboxEmail(kind=INVITATION_EMAIL, to=user.email, params=params)])
     return membership
 
 
-def membership_invitation_send(*, membership_id: int, new_account: bool, base_url: str) -> bool:
-    """E-mail the invitation of one membership; False when it was removed in the meantime."""
+INVITATION_EMAIL = "invitation"
+
+
+@email_kind(INVITATION_EMAIL)
+def membership_invitation_render(email: OutboxEmail) -> EmailMessage | None:
+    """The invitation of one membership, rendered when it is sent (so the link to choose a
+    password is fresh); None when the membership was removed in the meantime."""
+    params = email.params
     membership = (
         Membership.objects.with_scopes_disabled()
         .select_related("user", "organisation", "invited_by")
-        .filter(pk=membership_id)
+        .filter(pk=params["membership_id"])
         .first()
     )
     if membership is None:
-        return False
+        return None
+    with translation.override(params["language"]):
+        return _invitation_message(membership, params["new_account"], params["base_url"], to=email.to)
+
+
+def _invitation_message(membership: Membership, new_account: bool, base_url: str, *, to: str) -> EmailMessage:
     user = membership.user
     context = {
         "organisation": membership.organisation,
@@ -105,11 +125,9 @@ def membership_invitation_send(*, membership_id: int, new_account: bool, base_ur
         context["set_password_url"] = base_url + reverse(
             "password_reset_confirm", kwargs={"uidb64": uid, "token": token}
         )
-    # Written in the inviter's language: the invitee's own is not known yet.
     subject = _("You have been added to %(organisation)s") % {"organisation": membership.organisation.name}
     body = render_to_string("tenancy/email/invitation.txt", context)
-    send_mail(subject, body, None, [user.email])
-    return True
+    return EmailMessage(subject, body, None, [to])
 
 
 @transaction.atomic

@@ -8,7 +8,6 @@ from django.db import connection
 
 from msp_portal.errors import Conflict
 from msp_portal.exceptions import status_of
-from msp_portal.notifications import tasks as notification_tasks
 from msp_portal.tenancy.resolve import resolve_tenant
 from reports import selectors, services
 from reports.choices import EventKind
@@ -18,12 +17,6 @@ from tests.factories import MembershipFactory, UserFactory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PRODUCT = "MS-365-BP"  # 40 provided, 36 used → starts at 36 billable units, version 1
-
-
-@pytest.fixture(autouse=True)
-def _no_email_queue(monkeypatch):
-    """Committed transactions would queue e-mails on the broker; these tests only need the rows."""
-    monkeypatch.setattr(notification_tasks.notification_email_send_task, "delay", lambda *a, **k: None)
 
 
 @pytest.fixture
