@@ -10,6 +10,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 from msp_portal.health import healthz
 from msp_portal.tenancy import views as tenancy_views
 from msp_portal.tenancy.api import views as tenancy_api
+from msp_portal.tenancy.forms import OutboxPasswordResetForm
 from reports.api.urls import account_urlpatterns as report_account_api
 
 api_v1 = [
@@ -30,7 +31,9 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path(
         "accounts/password_reset/",
-        auth_views.PasswordResetView.as_view(extra_email_context={"portal_name": settings.PORTAL_NAME}),
+        auth_views.PasswordResetView.as_view(
+            form_class=OutboxPasswordResetForm, extra_email_context={"portal_name": settings.PORTAL_NAME}
+        ),
         name="password_reset",
     ),
     path("accounts/", include("django.contrib.auth.urls")),

@@ -5,6 +5,8 @@ import re
 from django.core import mail
 from django.test import Client
 
+from msp_portal.notifications.outbox import outbox_sweep
+
 from .factories import PASSWORD
 
 
@@ -78,6 +80,8 @@ def test_password_change(world, login):
 def test_password_reset_by_email(world):
     client = Client()
     client.post("/accounts/password_reset/", {"email": "msp_viewer@a.example"})
+    assert not mail.outbox  # written to the outbox in the request, sent by a worker (docs/notifications.md)
+    assert outbox_sweep() == 1
     assert len(mail.outbox) == 1
     link = re.search(r"http://testserver(/accounts/reset/\S+/)", mail.outbox[0].body).group(1)
     form_page = client.get(link, follow=True)

@@ -722,6 +722,8 @@ FORM_COLUMNS: dict[str, dict[str, str | None]] = {
         "first_name": "tenancy.User.first_name",
         "last_name": "tenancy.User.last_name",
     },
+    # Looked up, not saved: the outbox row takes the address of the account found.
+    "msp_portal.tenancy.forms.OutboxPasswordResetForm": {"email": None},
     "licensing.forms.AssignForm": {
         "name": "licensing.License.assignee_name",
         "email": "licensing.License.assignee_email",

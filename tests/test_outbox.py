@@ -17,6 +17,7 @@ import redis
 from celery.contrib.testing.worker import start_worker
 from django.core import mail
 from django.db import connection, transaction
+from django.test import Client
 
 from msp_portal import celery_app
 from msp_portal.jobs.tasks import TRANSIENT_ERRORS
@@ -402,3 +403,18 @@ def test_an_invitation_whose_membership_is_gone_is_cancelled_not_sent(world):
     assert outbox.outbox_email_send(email_id=email.pk) is False
     assert OutboxEmail.objects.get(pk=email.pk).state == "cancelled"
     assert not mail.outbox
+
+
+@pytest.mark.now(T0, tick=False)
+def test_a_password_reset_answers_with_the_mail_server_down_and_is_sent_once_it_is_up(world, smtp):
+    server = smtp(refusals=1)
+    response = Client().post("/accounts/password_reset/", {"email": "msp_viewer@a.example"})
+    assert response.status_code == 302
+    email = OutboxEmail.objects.get(kind="password_reset")
+    assert email.to == "msp_viewer@a.example" and "token" not in str(email.params)
+
+    assert outbox.outbox_email_send(email_id=email.pk) is False  # refused: tried again later
+    email.refresh_from_db()
+    assert outbox.outbox_email_send(email_id=email.pk, now=email.next_attempt_at)
+    (message,) = server.received
+    assert "/accounts/reset/" in message and "msp_viewer@a.example" in message

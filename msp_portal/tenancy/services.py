@@ -130,6 +130,48 @@ def _invitation_message(membership: Membership, new_account: bool, base_url: str
     return EmailMessage(subject, body, None, [to])
 
 
+PASSWORD_RESET_EMAIL = "password_reset"
+# What Django's reset view gives its e-mail that may wait in a row: the link's uid and token are
+# made again when the e-mail goes out, so no secret sits in the outbox table.
+_RESET_CONTEXT_KEPT = ("domain", "site_name", "protocol", "portal_name")
+
+
+def password_reset_email_add(
+    *, user: User, to: str, context: dict, subject_template: str, body_template: str
+) -> OutboxEmail:
+    """Write the password-reset e-mail of ``user`` to the outbox (the reset form calls this
+    instead of sending during the request)."""
+    params = {key: context[key] for key in _RESET_CONTEXT_KEPT if key in context}
+    params |= {
+        "user_id": user.pk,
+        "subject_template": subject_template,
+        "body_template": body_template,
+        "language": translation.get_language() or settings.LANGUAGE_CODE,
+    }
+    (row,) = outbox_emails_add([OutboxEmail(kind=PASSWORD_RESET_EMAIL, to=to, params=params)])
+    return row
+
+
+@email_kind(PASSWORD_RESET_EMAIL)
+def password_reset_render(email: OutboxEmail) -> EmailMessage | None:
+    """The reset e-mail with a link made now; None when the account was deactivated meanwhile."""
+    params = email.params
+    user = User.objects.filter(pk=params["user_id"], is_active=True).first()
+    if user is None:
+        return None
+    context = {key: params.get(key, "") for key in _RESET_CONTEXT_KEPT}
+    context |= {
+        "email": email.to,
+        "user": user,
+        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
+        "token": default_token_generator.make_token(user),
+    }
+    with translation.override(params["language"]):
+        subject = "".join(render_to_string(params["subject_template"], context).splitlines())
+        body = render_to_string(params["body_template"], context)
+    return EmailMessage(subject, body, None, [email.to])
+
+
 @transaction.atomic
 def membership_set_role(*, tenant: TenantContext, membership: Membership, role: str) -> Membership:
     """Change a member's role; refuses to leave the organisation without an admin."""
