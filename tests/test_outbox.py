@@ -16,7 +16,9 @@ import pytest
 import redis
 from celery.contrib.testing.worker import start_worker
 from django.core import mail
-from django.db import connection, transaction
+from django.core.mail import EmailMessage
+from django.core.mail.backends import locmem
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.test import Client
 
 from msp_portal import celery_app
@@ -316,6 +318,57 @@ def test_the_same_hand_over_delivered_again_sends_one_email(world):
         outbox_email_send_task.delay([email.pk]).get(timeout=20)
     assert [m.to for m in mail.outbox] == [["msp_admin@a.example"]]
     assert OutboxEmail.objects.get(pk=email.pk).state == "sent"
+
+
+def cut_own_database_connection():
+    """What a database restart does to a worker's connection, done to this thread's own."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+    except (OperationalError, InterfaceError):
+        pass
+
+
+@outbox.email_kind("test_cut_while_rendering")
+def _render_after_a_cut(email: OutboxEmail) -> EmailMessage:
+    if email.attempts == 1:
+        cut_own_database_connection()
+        Notification.objects.with_scopes_disabled().exists()  # the query that meets the cut
+    return EmailMessage("After the cut", "Body", None, [email.to])
+
+
+class CutAfterSendingBackend(locmem.EmailBackend):
+    """Delivers, then loses the database connection before the row can be marked sent."""
+
+    def send_messages(self, messages):
+        sent = super().send_messages(messages)
+        cut_own_database_connection()
+        return sent
+
+
+@pytest.mark.now(T0, tick=False)
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_cut_during_a_send_puts_the_row_back_at_once():
+    (email,) = outbox.outbox_emails_add([OutboxEmail(kind="test_cut_while_rendering", to="x@a.example")])
+    t0 = dt.datetime.fromisoformat(T0)
+    assert outbox.outbox_email_send(email_id=email.pk, now=t0) is False
+    email.refresh_from_db()  # through a new connection
+    assert (email.state, email.attempts) == ("pending", 1)  # not held until CLAIM_TIMEOUT
+    assert "connection" in email.last_error  # the cut, recorded
+    assert outbox.outbox_email_send(email_id=email.pk, now=email.next_attempt_at) is True
+    assert [m.subject for m in mail.outbox] == ["After the cut"]
+
+
+@pytest.mark.now(T0, tick=False)
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_cut_after_the_server_took_the_email_still_marks_it_sent(world, settings):
+    settings.EMAIL_BACKEND = f"{__name__}.CutAfterSendingBackend"
+    email = notify_admin(world)
+    t0 = dt.datetime.fromisoformat(T0)
+    assert outbox.outbox_email_send(email_id=email.pk, now=t0) is True
+    assert OutboxEmail.objects.get(pk=email.pk).state == "sent"
+    assert outbox.outbox_sweep(now=t0 + dt.timedelta(days=1)) == 0  # nothing left for the sweep
+    assert len(mail.outbox) == 1
 
 
 @pytest.mark.now(T0, tick=False)

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable, Iterable
 
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -101,7 +101,8 @@ def outbox_email_send(*, email_id: int, now: dt.datetime | None = None) -> bool:
 
     Safe to run twice, or in two workers at once: the conditional claim lets one of them through,
     and a sent row is never due again. A failed send puts the row back with a later attempt
-    (or fails it after MAX_ATTEMPTS). A lost database connection propagates, for the task to retry.
+    (or fails it after MAX_ATTEMPTS). A connection cut while the row is claimed is reopened once
+    to end the claim; a database that stays away propagates, for the task to retry.
     """
     now = now or timezone.now()
     claimed = OutboxEmail.objects.filter(_due(now), pk=email_id).update(
@@ -119,17 +120,34 @@ def outbox_email_send(*, email_id: int, now: dt.datetime | None = None) -> bool:
         return False
     holding = OutboxEmail.objects.filter(pk=row.pk, state=EmailState.SENDING)
     if message is None:
-        holding.update(state=EmailState.CANCELLED, claimed_at=None)
+        _reconnecting(lambda: holding.update(state=EmailState.CANCELLED, claimed_at=None))
         return False
-    holding.update(state=EmailState.SENT, sent_at=timezone.now(), claimed_at=None, last_error="")
+    sent_at = timezone.now()
+    _reconnecting(
+        lambda: holding.update(state=EmailState.SENT, sent_at=sent_at, claimed_at=None, last_error="")
+    )
     return True
+
+
+def _reconnecting(write: Callable[[], object]) -> None:
+    """Run a write that ends a claim; if the connection was cut meanwhile (a database restart),
+    reconnect once and write again. A claim left in place would hold its row until CLAIM_TIMEOUT,
+    and a sent row left "sending" would then be sent a second time by the sweep."""
+    try:
+        write()
+    except (OperationalError, InterfaceError):
+        if connection.in_atomic_block:  # a caller's transaction is lost anyway: let it see why
+            raise
+        logger.warning("Outbox: database connection lost while ending a claim; reconnecting once")
+        connection.close()
+        write()
 
 
 def _put_back(row: OutboxEmail, now: dt.datetime, exc: Exception) -> None:
     error = f"{type(exc).__name__}: {exc}"[:2000]
     holding = OutboxEmail.objects.filter(pk=row.pk, state=EmailState.SENDING)
     if row.attempts >= MAX_ATTEMPTS:
-        holding.update(state=EmailState.FAILED, claimed_at=None, last_error=error)
+        _reconnecting(lambda: holding.update(state=EmailState.FAILED, claimed_at=None, last_error=error))
         logger.error(
             "Outbox: e-mail %s to %s failed for good after %d attempts: %s",
             row.pk,
@@ -139,7 +157,11 @@ def _put_back(row: OutboxEmail, now: dt.datetime, exc: Exception) -> None:
         )
         return
     wait = min(FIRST_RETRY * 2 ** (row.attempts - 1), LONGEST_RETRY)
-    holding.update(state=EmailState.PENDING, claimed_at=None, next_attempt_at=now + wait, last_error=error)
+    _reconnecting(
+        lambda: holding.update(
+            state=EmailState.PENDING, claimed_at=None, next_attempt_at=now + wait, last_error=error
+        )
+    )
     logger.warning(
         "Outbox: e-mail %s to %s not sent (attempt %d), next try in %s: %s",
         row.pk,
