@@ -1,4 +1,5 @@
-"""Filters of the license list, shared by the page and the API (one FilterSet serves both)."""
+"""Filters of the license list and of the cost centers, each shared by its page and the API (one
+FilterSet serves both)."""
 
 import django_filters
 from django.db.models import Q
@@ -79,3 +80,16 @@ class LicenseFilter(StrictFilterSet):
         if NO_COST_CENTER in value:
             condition |= Q(cost_center__isnull=True)
         return queryset.filter(condition)
+
+
+class CostCenterFilter(StrictFilterSet):
+    q = django_filters.CharFilter(
+        method="filter_q", label=_("Search"), help_text=_("Text in the code or name.")
+    )
+
+    class Meta:
+        model = CostCenter
+        fields = ["q"]
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(Q(code__icontains=value) | Q(name__icontains=value))

@@ -1,5 +1,6 @@
-"""Query filters of the licensing API: the catalog's, the cost centers', the true-up charges',
-and the license list's filter set of the pages with its parameters described for the schema."""
+"""Query filters of the licensing API: the catalog's, the true-up charges', and the license
+list's filter set of the pages with its parameters described for the schema. The cost centers'
+filter set is the page's (licensing/filters.py), re-exported here."""
 
 import django_filters
 from django import forms
@@ -10,8 +11,10 @@ from drf_spectacular.utils import extend_schema_field
 from msp_portal.api.filters import StrictFilterSet
 
 from ..choices import BillingType, Program
-from ..filters import NO_COST_CENTER, LicenseFilter
-from ..models import CostCenter, Product, TrueUpCharge
+from ..filters import NO_COST_CENTER, CostCenterFilter, LicenseFilter
+
+__all__ = ["CostCenterFilter", "LicenseAPIFilter", "ProductFilter", "TrueUpChargeFilter"]
+from ..models import Product, TrueUpCharge
 
 
 class ProductFilter(StrictFilterSet):
@@ -30,19 +33,6 @@ class ProductFilter(StrictFilterSet):
         return queryset.filter(
             Q(name__icontains=value) | Q(product_code__icontains=value) | Q(sku_code__icontains=value)
         )
-
-
-class CostCenterFilter(StrictFilterSet):
-    q = django_filters.CharFilter(
-        method="filter_q", label=_("Search"), help_text=_("Text in the code or name.")
-    )
-
-    class Meta:
-        model = CostCenter
-        fields = ["q"]
-
-    def filter_q(self, queryset, name, value):
-        return queryset.filter(Q(code__icontains=value) | Q(name__icontains=value))
 
 
 class LicenseAPIFilter(LicenseFilter):

@@ -3,7 +3,6 @@ edit. Views parse, call one service or selector, and render."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,7 +12,8 @@ from msp_portal.csv_export import csv_response
 from msp_portal.exceptions import DomainError, apply_to_form
 from msp_portal.tenancy.choices import Perm
 
-from .. import selectors, services
+from .. import selectors, services, tables
+from ..filters import CostCenterFilter
 from ..forms import CostCenterForm
 from .licenses import LicensingViewMixin
 
@@ -29,22 +29,20 @@ class CostCenterListView(LicensingViewMixin, TemplateView):
         centers = selectors.cost_center_list(organisation=self.tenant.organisation)
         # PostgreSQL cannot compare text holding NUL; no one types it, so it is dropped.
         search = (request.GET.get("q") or "").replace("\x00", "").strip()
-        if search:
-            centers = centers.filter(Q(code__icontains=search) | Q(name__icontains=search))
+        # The API's filter set: the page gives it the cleaned search, or nothing.
+        centers = CostCenterFilter({"q": search} if search else {}, queryset=centers).qs
         if request.GET.get("format") == "csv":
             return csv_response(
                 f"cost-centers-{self.tenant.organisation.slug}.csv",
-                [_("Code"), _("Name"), _("Parent"), _("Licenses")],
-                (
-                    [cc.code, cc.name, cc.parent.code if cc.parent else "", cc.license_count]
-                    for cc in centers.iterator(chunk_size=500)
-                ),
+                tables.COST_CENTERS.csv_header(),
+                tables.COST_CENTERS.csv_rows(centers.iterator(chunk_size=500)),
             )
         page = Paginator(centers, COST_CENTERS_PER_PAGE).get_page(request.GET.get("page"))
         context = self.get_context_data(
             page_obj=page,
             cost_centers=list(page),
             search=search,
+            table_headers=tables.COST_CENTERS.page_headers,
             can_manage=self.can_manage,
             create_form=CostCenterForm(organisation=self.tenant.organisation) if self.can_manage else None,
             license_list_url=self.list_url(),

@@ -12,7 +12,6 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -26,7 +25,7 @@ from msp_portal.exceptions import DomainError, apply_to_form, error_message
 from msp_portal.tenancy.choices import OrganisationKind, Perm
 from msp_portal.tenancy.views_base import TenantViewMixin
 
-from .. import selectors, services
+from .. import selectors, services, tables
 from ..filters import NO_COST_CENTER, LicenseFilter
 from ..forms import AssignForm, BulkMoveForm, MoveForm
 from ..models import CostCenter, Subscription
@@ -234,6 +233,7 @@ class LicenseListView(LicensingViewMixin, TemplateView):
                 for cc in filters.cost_centers
             ],
             selected_cost_center_count=len(selected),
+            table_headers=tables.LICENSES.page_headers,
             is_filtered=any(key in data for key in ("q", "cost_center", "subscription", "state")),
             can_manage=self.can_manage,
             next_url=request.get_full_path(),
@@ -242,36 +242,11 @@ class LicenseListView(LicensingViewMixin, TemplateView):
         return self.render_to_response(context)
 
     def csv(self, licenses):
-        header = [
-            _("License type"),
-            _("SKU"),
-            _("Assigned to"),
-            _("E-mail"),
-            _("Extension"),
-            _("Cost center"),
-            _("Date added"),
-            _("Assigned on"),
-            _("Over-allocated"),
-        ]
-
-        def day(moment):
-            return timezone.localtime(moment).date().isoformat() if moment else ""
-
-        rows = (
-            [
-                license.subscription.product.name,
-                license.subscription.product.sku_code,
-                license.assignee_name,
-                license.assignee_email,
-                license.assignee_extension,
-                license.cost_center.code if license.cost_center else "",
-                day(license.created_at),
-                day(license.assigned_at),
-                _("yes") if license.is_overage else "",
-            ]
-            for license in licenses.iterator(chunk_size=500)
+        return csv_response(
+            f"licenses-{self.tenant.organisation.slug}.csv",
+            tables.LICENSES.csv_header(),
+            tables.LICENSES.csv_rows(licenses.iterator(chunk_size=500)),
         )
-        return csv_response(f"licenses-{self.tenant.organisation.slug}.csv", header, rows)
 
 
 def _toast(response, text: str, level: str = "success"):
