@@ -1,0 +1,114 @@
+"""Assigning licenses from a CSV file, all rows or none."""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from msp_portal.tenancy.choices import Perm
+from msp_portal.tenancy.models import User
+from msp_portal.tenancy.resolve import TenantContext
+
+from ..models import (
+    CostCenter,
+    License,
+    Subscription,
+)
+from ._common import _lock_subscription, _require
+from .assignments import Assignee, _assign_locked
+
+
+@dataclass
+class BulkAssignResult:
+    applied: int
+    errors: list  # of licensing.bulk.RowError; nothing was applied when not empty
+
+
+def _subscription_of_row(held: list[Subscription], row) -> tuple[Subscription | None, tuple[str, str] | None]:
+    """The subscription a CSV row names: by product id (and SKU when given), or by a SKU that
+    only one of the MSP's products has. Returns (subscription, None) or (None, (column, problem))."""
+    product, sku = row.product.lower(), row.sku.lower()
+    matches = [
+        sub
+        for sub in held
+        if (not product or sub.product.product_code.lower() == product)
+        and (not sku or sub.product.sku_code.lower() == sku)
+    ]
+    if len(matches) == 1:
+        return matches[0], None
+    column = "product" if product else "sku"
+    if not matches:
+        wanted = " / ".join(part for part in (row.product, row.sku) if part)
+        return None, (column, _("No subscription of yours is for %(product)s.") % {"product": wanted})
+    return None, (
+        "product",
+        _("Several of your products have the SKU %(sku)s: add their product id in the product column.")
+        % {"sku": row.sku},
+    )
+
+
+@transaction.atomic
+def licenses_bulk_assign(*, tenant: TenantContext, acting_user: User, raw: bytes) -> BulkAssignResult:
+    """Assign licenses from a CSV file, all rows or none: every row is checked (format, SKU,
+    cost center, free licenses left where the program forbids over-allocation) and the first
+    problem of the file stops it, with a report of each failing row."""
+    from ..bulk import RowError, parse_assignment_csv
+
+    _require(tenant, Perm.MANAGE_LICENSING)
+    organisation = tenant.organisation
+    rows, errors = parse_assignment_csv(raw)
+    held = list(Subscription.objects.for_tenant(organisation).select_related("product").order_by("pk"))
+    cost_centers = {cc.code.lower(): cc for cc in CostCenter.objects.for_tenant(organisation)}
+    wanted: dict[int, int] = {}
+    row_subscription: dict[int, Subscription] = {}
+    for row in rows:
+        sub, problem = _subscription_of_row(held, row)
+        if problem:
+            errors.append(RowError(row.line, problem[0], problem[1]))
+        else:
+            row_subscription[row.line] = sub
+        if row.cost_center and row.cost_center.lower() not in cost_centers:
+            errors.append(
+                RowError(
+                    row.line,
+                    "cost_center",
+                    _("No cost center has the code %(code)s.") % {"code": row.cost_center},
+                )
+            )
+        if sub is not None:
+            wanted[sub.pk] = wanted.get(sub.pk, 0) + 1
+    locked = {pk: _lock_subscription(organisation, pk) for pk in sorted(wanted)}
+    for pk, count in wanted.items():
+        sub = locked[pk]
+        free = (
+            License.objects.for_tenant(organisation)
+            .filter(subscription=sub, is_overage=False, assigned_at__isnull=True)
+            .count()
+        )
+        if count > free and not sub.product.allows_overallocation:
+            over_rows = [
+                row.line for row in rows if getattr(row_subscription.get(row.line), "pk", None) == pk
+            ][free:]
+            for line in over_rows:
+                errors.append(
+                    RowError(
+                        line,
+                        "sku",
+                        _(
+                            "No free license of %(product)s is left for this row (%(free)s free), and its program forbids over-allocation."
+                        )
+                        % {"product": sub.product.name, "free": free},
+                    )
+                )
+    if errors:
+        transaction.set_rollback(True)
+        return BulkAssignResult(applied=0, errors=sorted(errors, key=lambda e: (e.line, e.column)))
+    for row in rows:
+        sub = locked[row_subscription[row.line].pk]
+        _assign_locked(
+            sub,
+            assignee=Assignee(row.name, row.email, row.extension).cleaned(),
+            actor=acting_user,
+            cost_center=cost_centers.get(row.cost_center.lower()) if row.cost_center else None,
+        )
+    return BulkAssignResult(applied=len(rows), errors=[])
