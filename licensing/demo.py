@@ -22,6 +22,9 @@ is relative to today, so the demo always looks current.
 Idempotent: catalog products and cost centers are found by their natural keys before they are
 created, and an MSP's story is told only when its first purchase (found by its request key) does
 not exist yet, so running it again changes nothing.
+
+Long because: the catalog and the stories are data told one after the other on one time line;
+split, a reader would have to jump between files to follow an MSP's fourteen months.
 """
 
 import datetime as dt

@@ -13,6 +13,9 @@ are idempotent), then starts gunicorn, a Celery worker and Celery beat as child 
 prints the address and the demo accounts once the sign-in page answers. Ctrl-C (or SIGTERM)
 stops everything and exits 0; if a child dies on its own, the others are stopped and the exit
 status is 1.
+
+Long because: run, test and manage share one lifecycle (embedded servers, signals, child
+processes, the order of shutdown), which reads best top to bottom in one place.
 """
 
 from __future__ import annotations
@@ -290,7 +293,11 @@ def run() -> int:
 
 
 def _serve(port: int, started: float, signals: Signals, children: list[Child]) -> int:
-    """Prepare, start the children, supervise them; returns the exit status of `run`."""
+    """Prepare, start the children, supervise them; returns the exit status of `run`.
+
+    Long because: preparing, starting, waiting for the sign-in page and supervising are one
+    sequence whose order on failure and shutdown is the point; steps apart would pass the same
+    children, signals and environment around."""
     url = f"http://127.0.0.1:{port}/"
     signals.check()
     env = _child_env(url)

@@ -12,6 +12,9 @@ clock set to the moment it happened (:func:`_clock_at`, never later than the rea
 
 Idempotent: the report of an (MSP, cycle) is opened at most once, and a story is told only when
 its report was just created, so running it again changes nothing.
+
+Long because: the stories are data told one after the other on one time line; split, a reader
+would have to jump between files to follow a report's year.
 """
 
 import contextlib

@@ -1,7 +1,10 @@
 """API of licensing under /api/v1/orgs/<org_slug>/: the catalog (an MSP reads its distributor's,
 a distributor's admins manage their own), an MSP's cost centers, subscriptions, licenses and
 purchases, and the true-ups charged (an MSP's own, or a distributor's served MSPs'). Views parse,
-call one service, answer."""
+call one service, answer.
+
+Long because: one small view per endpoint of the licensing API; once the list views use the
+shared column/filter descriptions (issue 10) it can be split by resource into a package."""
 
 import zoneinfo
 

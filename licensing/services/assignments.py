@@ -179,27 +179,7 @@ def license_unassign(*, tenant: TenantContext, acting_user: User, license_id: in
     if license.is_overage:
         license.delete()
     else:
-        overage_seat = (
-            License.objects.for_tenant(tenant.organisation)
-            .filter(subscription=subscription, is_overage=True)
-            .order_by("pk")
-            .first()
-        )
-        if overage_seat is not None:
-            # Someone holds an over-allocated seat: it takes the place of the owned license freed
-            # here (same cost center and purchase), so "free" keeps meaning "can be assigned
-            # without over-allocating", and each person keeps their own license.
-            overage_seat.is_overage = False
-            overage_seat.cost_center_id = license.cost_center_id
-            overage_seat.purchase_id = license.purchase_id
-            overage_seat.save(update_fields=["is_overage", "cost_center", "purchase"])
-            license.delete()
-        else:
-            license.assignee_name = license.assignee_email = license.assignee_extension = ""
-            license.assigned_at = None
-            license.save(
-                update_fields=["assignee_name", "assignee_email", "assignee_extension", "assigned_at"]
-            )
+        _free_owned(license, subscription)
     AssignmentEvent.objects.create(
         organisation_id=subscription.organisation_id,
         subscription=subscription,
@@ -211,6 +191,29 @@ def license_unassign(*, tenant: TenantContext, acting_user: User, license_id: in
         actor=acting_user,
         at=timezone.now(),
     )
+
+
+def _free_owned(license: License, subscription: Subscription) -> None:
+    """Free an owned license of a locked subscription."""
+    overage_seat = (
+        License.objects.for_tenant(subscription.organisation)
+        .filter(subscription=subscription, is_overage=True)
+        .order_by("pk")
+        .first()
+    )
+    if overage_seat is not None:
+        # Someone holds an over-allocated seat: it takes the place of the owned license freed
+        # here (same cost center and purchase), so "free" keeps meaning "can be assigned
+        # without over-allocating", and each person keeps their own license.
+        overage_seat.is_overage = False
+        overage_seat.cost_center_id = license.cost_center_id
+        overage_seat.purchase_id = license.purchase_id
+        overage_seat.save(update_fields=["is_overage", "cost_center", "purchase"])
+        license.delete()
+    else:
+        license.assignee_name = license.assignee_email = license.assignee_extension = ""
+        license.assigned_at = None
+        license.save(update_fields=["assignee_name", "assignee_email", "assignee_extension", "assigned_at"])
 
 
 @transaction.atomic

@@ -78,6 +78,27 @@ def licenses_bulk_assign(*, tenant: TenantContext, acting_user: User, raw: bytes
         if sub is not None:
             wanted[sub.pk] = wanted.get(sub.pk, 0) + 1
     locked = {pk: _lock_subscription(organisation, pk) for pk in sorted(wanted)}
+    errors += _over_allocation_errors(organisation, rows, row_subscription, wanted, locked)
+    if errors:
+        transaction.set_rollback(True)
+        return BulkAssignResult(applied=0, errors=sorted(errors, key=lambda e: (e.line, e.column)))
+    for row in rows:
+        sub = locked[row_subscription[row.line].pk]
+        _assign_locked(
+            sub,
+            assignee=Assignee(row.name, row.email, row.extension).cleaned(),
+            actor=acting_user,
+            cost_center=cost_centers.get(row.cost_center.lower()) if row.cost_center else None,
+        )
+    return BulkAssignResult(applied=len(rows), errors=[])
+
+
+def _over_allocation_errors(organisation, rows, row_subscription, wanted, locked) -> list:
+    """A RowError for each row beyond the free licenses of a locked subscription whose program
+    forbids over-allocation."""
+    from ..bulk import RowError
+
+    errors = []
     for pk, count in wanted.items():
         sub = locked[pk]
         free = (
@@ -100,15 +121,4 @@ def licenses_bulk_assign(*, tenant: TenantContext, acting_user: User, raw: bytes
                         % {"product": sub.product.name, "free": free},
                     )
                 )
-    if errors:
-        transaction.set_rollback(True)
-        return BulkAssignResult(applied=0, errors=sorted(errors, key=lambda e: (e.line, e.column)))
-    for row in rows:
-        sub = locked[row_subscription[row.line].pk]
-        _assign_locked(
-            sub,
-            assignee=Assignee(row.name, row.email, row.extension).cleaned(),
-            actor=acting_user,
-            cost_center=cost_centers.get(row.cost_center.lower()) if row.cost_center else None,
-        )
-    return BulkAssignResult(applied=len(rows), errors=[])
+    return errors

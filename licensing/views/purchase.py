@@ -245,6 +245,9 @@ class CartCostCentersView(CartMixin, TemplateView):
         return self.page(view, cost_centers, target=request.GET.get("target", ""))
 
     def post(self, request, *args, **kwargs):
+        # Long because: one form with four buttons (save, assign to a cost center, create a cost
+        # center, continue) that all first keep what was typed on each line; one method per
+        # button is the next step.
         cart = self.get_cart()
         organisation = self.tenant.organisation
         cost_centers = cost_center_map(organisation)
