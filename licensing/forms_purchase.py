@@ -21,7 +21,7 @@ from .services import MAX_QUANTITY
 
 class CatalogFilter(ProductFilter):
     """The API's catalog filters, as the page's toolbar shows them: the publisher is picked
-    from the publishers of the catalog shown, and the search also looks at the publisher."""
+    from the publishers of the catalog shown."""
 
     publisher = django_filters.ChoiceFilter(
         field_name="publisher",
@@ -47,10 +47,6 @@ class CatalogFilter(ProductFilter):
             if name == "q":
                 form_field.widget.input_type = "search"
                 form_field.widget.attrs["placeholder"] = _("Search name, publisher or SKU")
-
-    def filter_q(self, queryset, name, value):
-        value = value.strip()
-        return super().filter_q(queryset, name, value) | queryset.filter(publisher__icontains=value)
 
 
 class ProductForm(forms.ModelForm):

@@ -40,6 +40,13 @@ def catalog_for(*, organisation: Organisation) -> QuerySet:
     return Product.objects.for_tenant(owner).order_by("publisher", "name", "sku_code")
 
 
+def catalog_list(*, organisation: Organisation) -> QuerySet:
+    """The catalog as listed (page, CSV and API alike): a distributor sees all of its products,
+    an MSP only those on sale."""
+    products = catalog_for(organisation=organisation)
+    return products if organisation.is_distributor else products.filter(is_active=True)
+
+
 def cost_center_list(*, organisation: Organisation) -> QuerySet:
     return (
         CostCenter.objects.for_tenant(organisation)

@@ -19,7 +19,9 @@ from ..models import Product, TrueUpCharge
 
 class ProductFilter(StrictFilterSet):
     q = django_filters.CharFilter(
-        method="filter_q", label=_("Search"), help_text=_("Text in the name, product id or SKU id.")
+        method="filter_q",
+        label=_("Search"),
+        help_text=_("Text in the name, publisher, product id or SKU id."),
     )
     publisher = django_filters.CharFilter(field_name="publisher", lookup_expr="iexact", label=_("Publisher"))
     billing_type = django_filters.ChoiceFilter(choices=BillingType.choices, label=_("Billing type"))
@@ -30,8 +32,12 @@ class ProductFilter(StrictFilterSet):
         fields = ["q", "publisher", "billing_type", "program"]
 
     def filter_q(self, queryset, name, value):
+        # The page's search and the API's are this one (the page's toolbar subclasses it).
         return queryset.filter(
-            Q(name__icontains=value) | Q(product_code__icontains=value) | Q(sku_code__icontains=value)
+            Q(name__icontains=value)
+            | Q(publisher__icontains=value)
+            | Q(product_code__icontains=value)
+            | Q(sku_code__icontains=value)
         )
 
 

@@ -109,7 +109,8 @@ class CatalogListView(CatalogAPIMixin, ListAPIView):
     filterset_class = ProductFilter
 
     def get_queryset(self):
-        return self.catalog()
+        # What the catalog page lists: an MSP does not see products taken off sale.
+        return selectors.catalog_list(organisation=self.tenant.organisation)
 
     @extend_schema(responses={200: ProductSerializer(many=True), **error_responses(400, 401, 404)})
     def get(self, request, *args, **kwargs):

@@ -44,9 +44,7 @@ class CatalogView(TenantViewMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         organisation = self.tenant.organisation
-        products = selectors.catalog_for(organisation=organisation)
-        if organisation.is_msp:
-            products = products.filter(is_active=True)
+        products = selectors.catalog_list(organisation=organisation)
         filters = CatalogFilter(compact_query(request.GET), queryset=products)
         selected = filters.qs if filters.is_valid() else products.none()
         if request.GET.get("format") == "csv":

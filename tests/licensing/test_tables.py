@@ -65,3 +65,24 @@ def test_the_cost_center_page_searches_with_the_apis_filter_set(world, login, co
     assert [row[0] for row in found[1:]] == ["SALES"]
     # A NUL typed into the search is dropped, as before, rather than refusing the page.
     assert "SALES" in html_of(client.get(url(world.a, "cost-centers/?q=SAL%00")))
+
+
+def test_the_catalog_page_csv_and_api_list_the_same_products_for_the_same_search(world, login, product):
+    # One selector (what an MSP may see: products on sale) and one search (publisher included).
+    shown = product(world.a.distributor, name="Office 365")
+    shown.publisher = "Contoso Software"
+    shown.save()
+    withdrawn = product(world.a.distributor, name="Old Suite")
+    withdrawn.publisher = "Contoso Software"
+    withdrawn.is_active = False
+    withdrawn.save()
+    client = login(world.a.users["msp_viewer"])
+    catalog = f"/o/{world.a.msp.slug}/shop/"
+
+    api = client.get(f"/api/v1/orgs/{world.a.msp.slug}/catalog/?q=contoso").json()
+    names = [p["name"] for p in api["results"]] if isinstance(api, dict) else [p["name"] for p in api]
+    rows = csv_rows(client.get(f"{catalog}?format=csv&q=contoso"))
+
+    assert names == ["Office 365"]
+    assert [row[2] for row in rows[1:]] == ["Office 365"]
+    assert "Old Suite" not in html_of(client.get(f"{catalog}?q=contoso"))
