@@ -103,6 +103,25 @@ def purchase_lines(organisation: Organisation) -> QuerySet:
     )
 
 
+def purchase_export_lines(organisation: Organisation) -> QuerySet:
+    """Every purchase line of the organisation, newest purchase first (the purchases CSV)."""
+    return (
+        purchase_lines(organisation)
+        .select_related("purchase__created_by")
+        .order_by("-purchase__created_at", "purchase_id", "pk")
+    )
+
+
+def purchase_get(organisation: Organisation, purchase_id: int) -> Purchase | None:
+    return (
+        Purchase.objects.for_tenant(organisation).select_related("created_by").filter(pk=purchase_id).first()
+    )
+
+
+def purchase_lines_of(organisation: Organisation, purchase: Purchase) -> QuerySet:
+    return purchase_lines(organisation).filter(purchase=purchase)
+
+
 # --- peaks (SQL) ------------------------------------------------------------------------------
 
 _PEAK_SQL = """

@@ -11,7 +11,6 @@ from msp_portal.tenancy.views_base import TenantViewMixin
 
 from .. import selectors
 from ..cart import display_price
-from ..models import Purchase
 
 PURCHASES_PER_PAGE = 25
 
@@ -54,11 +53,7 @@ class PurchaseListView(PurchaseAccessMixin, TemplateView):
             _("Currency"),
             _("Cost centers"),
         ]
-        lines = (
-            selectors.purchase_lines(organisation)
-            .select_related("purchase__created_by")
-            .order_by("-purchase__created_at", "purchase_id", "pk")
-        )
+        lines = selectors.purchase_export_lines(organisation)
 
         def allocation_text(line):
             return "; ".join(
@@ -92,17 +87,12 @@ class PurchaseDetailView(PurchaseAccessMixin, TemplateView):
 
     def load_objects(self):
         organisation = self.tenant.organisation
-        self.purchase = (
-            Purchase.objects.for_tenant(organisation)
-            .select_related("created_by")
-            .filter(pk=self.kwargs["purchase_id"])
-            .first()
-        )
+        self.purchase = selectors.purchase_get(organisation, self.kwargs["purchase_id"])
         if self.purchase is None:
             raise Http404
 
     def get(self, request, *args, **kwargs):
-        lines = list(selectors.purchase_lines(self.tenant.organisation).filter(purchase=self.purchase))
+        lines = list(selectors.purchase_lines_of(self.tenant.organisation, self.purchase))
         for line in lines:
             line.allocation_pairs = [(a.cost_center, a.quantity) for a in line.allocations.all()]
             line.display_price = display_price(line.unit_price)
