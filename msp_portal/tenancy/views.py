@@ -16,7 +16,7 @@ from msp_portal.api.filters import compact_query
 from msp_portal.csv_export import csv_response
 from msp_portal.exceptions import DomainError, apply_to_form, error_message
 
-from . import selectors, services
+from . import selectors, services, tables
 from .choices import OrganisationKind, Perm
 from .dashboard import panels_for
 from .filters import MembershipFilter, ServedMspFilter
@@ -76,16 +76,8 @@ class MemberListView(TenantViewMixin, TemplateView):
         if request.GET.get("format") == "csv":
             return csv_response(
                 f"members-{self.tenant.organisation.slug}.csv",
-                [_("E-mail"), _("Name"), _("Role"), _("Joined")],
-                (
-                    (
-                        m.user.email,
-                        m.user.get_full_name(),
-                        m.get_role_display(),
-                        m.created_at.date(),
-                    )
-                    for m in memberships
-                ),
+                tables.MEMBERS.csv_header(),
+                tables.MEMBERS.csv_rows(memberships),
             )
         page = Paginator(memberships, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
         context = self.get_context_data(
@@ -93,6 +85,7 @@ class MemberListView(TenantViewMixin, TemplateView):
             page_obj=page,
             rows=[member_row(m, tenant=self.tenant, user=request.user) for m in page],
             invite_form=MemberInviteForm(organisation=self.tenant.organisation),
+            table_headers=tables.MEMBERS.page_headers,
             is_filtered=bool(request.GET.get("q") or request.GET.get("role")),
         )
         return self.render_to_response(context)
