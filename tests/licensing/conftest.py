@@ -1,6 +1,8 @@
 """Shared fixtures of the licensing tests: a catalog product, an MSP admin acting in its
-organisation, a purchase, an assignment, and the status the licenses page shows. Everything is
-built through the services, as a person using the portal would."""
+organisation, a purchase, an assignment, and the status the licenses page shows. Catalog
+products are plain rows (tests/factories.py); cost centers, purchases and assignments go through
+the services, as a person using the portal would: they write the history, and tests of the
+services' rules use these fixtures."""
 
 import itertools
 from decimal import Decimal
@@ -12,6 +14,7 @@ from licensing.choices import BillingType, Program
 from licensing.models import CostCenter, License, Product, Subscription
 from msp_portal.tenancy.models import Organisation
 from msp_portal.tenancy.resolve import TenantContext, resolve_tenant
+from tests.factories import ProductFactory
 
 _numbers = itertools.count(1)
 
@@ -52,17 +55,13 @@ def product(db):
         name: str | None = None,
         sku: str | None = None,
     ) -> Product:
-        number = next(_numbers)
-        return Product.objects.create(
+        given = {key: value for key, value in (("name", name), ("sku_code", sku)) if value}
+        return ProductFactory(
             organisation=distributor,
-            product_code=f"PRD-{number}",
-            sku_code=sku or f"SKU-{number}",
-            name=name or f"Product {number}",
-            publisher="Contoso",
             unit_price=Decimal(str(price)),
-            currency="EUR",
             billing_type=billing_type,
             program=program,
+            **given,
         )
 
     return make
@@ -121,6 +120,7 @@ def cost_center(db):
     """``cost_center(side, code, name=None, parent=None)`` → a new cost center of the side's MSP."""
 
     def make(side, code: str, name: str | None = None, *, parent: CostCenter | None = None) -> CostCenter:
+        # Through the service: tests of its rules (duplicate codes, loops) use this fixture.
         return services.cost_center_save(
             tenant=acting(side),
             code=code,
