@@ -13,13 +13,20 @@ from typing import Any
 class Column:
     """``header`` is a lazy translation; ``value(row)`` is the CSV cell (the page renders its
     own, richer cell). ``page``/``csv`` say where the column appears: a download may carry more
-    than the page shows (the license list's SKU and e-mail)."""
+    than the page shows (the license list's SKU and e-mail). ``page_header`` is a shorter header
+    for the page where the cells there already say the unit; ``css`` the page's cell class."""
 
     key: str
     header: Any
     value: Callable[[Any], Any] | None = None
     page: bool = True
     csv: bool = True
+    page_header: Any = None
+    css: str = ""
+
+    @property
+    def label(self):
+        return self.page_header or self.header
 
 
 @dataclass(frozen=True)
@@ -27,8 +34,12 @@ class Table:
     columns: tuple[Column, ...]
 
     @property
+    def page_columns(self) -> list[Column]:
+        return [column for column in self.columns if column.page]
+
+    @property
     def page_headers(self) -> list:
-        return [column.header for column in self.columns if column.page]
+        return [column.label for column in self.page_columns]
 
     def csv_header(self) -> list[str]:
         # Translated now, in the request's language: the rows are written after the view returns.

@@ -16,8 +16,8 @@ from msp_portal.tenancy.choices import OrganisationKind, Perm
 from msp_portal.tenancy.filters import ServedMspFilter
 from msp_portal.tenancy.views_base import TenantViewMixin
 
-from . import accounts
-from .forms_accounts import AccountSettingsForm, reminder_days_text
+from . import accounts, tables
+from .forms_accounts import AccountSettingsForm
 
 ACCOUNTS_PER_PAGE = 25
 
@@ -52,38 +52,16 @@ class AccountSettingsListView(AccountSettingsMixin, TemplateView):
             rows=accounts.account_settings_list(tenant=self.tenant, msps=list(page)),
             search=request.GET.get("q", ""),
             can_manage=self.can_manage,
+            table_columns=tables.ACCOUNT_SETTINGS.page_columns,
         )
         return self.render_to_response(context)
 
     def csv(self, rows):
-        header = [
-            _("MSP"),
-            _("Slug"),
-            _("Auto-submit delay (days)"),
-            _("Penalty surcharge"),
-            _("Surcharge percentage"),
-            _("Minimum surcharge per line"),
-            _("Automatic approval"),
-            _("Reminders (days before the deadline)"),
-            _("Updated"),
-            _("Updated by"),
-        ]
-        lines = (
-            [
-                row.msp.name,
-                row.msp.slug,
-                row.settings.auto_submit_days,
-                row.settings.get_penalty_kind_display(),
-                row.settings.penalty_percent,
-                row.settings.penalty_minimum,
-                _("yes") if row.settings.auto_approve_clean else _("no"),
-                reminder_days_text(row.settings.reminder_days),
-                f"{row.settings.updated_at:%Y-%m-%d %H:%M}" if row.settings.updated_at else "",
-                row.settings.updated_by.email if row.settings.updated_by else "",
-            ]
-            for row in rows
+        return csv_response(
+            f"msp-account-settings-{self.tenant.organisation.slug}.csv",
+            tables.ACCOUNT_SETTINGS.csv_header(),
+            tables.ACCOUNT_SETTINGS.csv_rows(rows),
         )
-        return csv_response(f"msp-account-settings-{self.tenant.organisation.slug}.csv", header, lines)
 
 
 class AccountSettingsFormView(AccountSettingsMixin, TemplateView):
