@@ -1,4 +1,4 @@
-"""One description per list (issue 10): the columns of a list's page table and of its CSV
+"""One description per list: the columns of a list's page table and of its CSV
 download come from one ``Table``, so a header renamed or a column added changes both. Views pass
 ``table.page_headers`` to the template (which keeps its own cell markup) and give
 ``table.csv_header()`` and ``table.csv_rows(objects)`` to ``csv_export.csv_response`` (which

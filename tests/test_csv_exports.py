@@ -1,4 +1,4 @@
-"""Every CSV export of the project is safe to open (issue 9, docs/exports.md).
+"""Every CSV export of the project is safe to open (docs/exports.md).
 
 Two organisations' worth of data carry formula-bearing values in every free-text field that
 reaches an export; each export is downloaded as a role that reads it, and no cell may start

@@ -1,4 +1,4 @@
-"""Links in e-mails use the address the portal is served on (issue 9, item 7).
+"""Links in e-mails use the address the portal is served on.
 
 `make run` serves on PORT and hands that address to its children as PORTAL_BASE_URL (unless the
 user set one); the settings read it; the worker's e-mails link with it."""

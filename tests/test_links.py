@@ -1,4 +1,4 @@
-"""No link leads a person to a page they may not open (issue 9, item 7).
+"""No link leads a person to a page they may not open.
 
 On the real demo data, every demo role signs in and follows, breadth-first from the home page,
 every same-site link its pages show: the ``href`` of links, the ``action`` of GET forms and the

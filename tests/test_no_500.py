@@ -369,7 +369,7 @@ def test_every_form_refuses_hostile_values_without_a_server_error(busy_world, lo
             seen.add(form.signature())
             walk_form(client, form, failures)
     walked = {signature[1] for signature in seen}
-    # The forms behind the tester's cases, and one of each kind (file upload, htmx control
+    # The forms behind the reported cases, and one of each kind (file upload, htmx control
     # outside a form, a split over cost centers), must be among those walked.
     expected = {
         "/o/ORG/reports/accounts/N/",
@@ -630,7 +630,7 @@ def walk_multipart_operation(client: Client, path: str, failures: list[str]) -> 
 
 
 def test_deep_json_to_the_anonymous_token_endpoint_is_a_400(db, client):
-    """The tester's case: 1,000 levels to the one endpoint open to anyone."""
+    """The reported case: 1,000 levels to the one endpoint open to anyone."""
     forget_token_throttle()
     response = client.post("/api/v1/auth/token/", DEEP_JSON, content_type="application/json")
     forget_token_throttle()
@@ -776,7 +776,7 @@ def project_form_classes() -> list[type]:
 
 def test_form_fields_fit_their_columns():
     """A form field longer (or with more digits) than the column it is saved to turns a typed
-    value into a database error (a 500) instead of an inline error: the tester's invitation
+    value into a database error (a 500) instead of an inline error: the reported invitation
     with a 262-character e-mail, the account settings with 1e30."""
     from django import forms
     from django.apps import apps
@@ -832,7 +832,7 @@ def test_bulk_assignment_limits_are_the_columns():
     )
 
 
-# --- the tester's cases, as a person sees them ------------------------------------------------
+# --- the reported cases, as a person sees them ------------------------------------------------
 
 
 def test_account_settings_with_1e30_is_an_inline_error(world, login):

@@ -1,4 +1,4 @@
-"""Sizes a newcomer can read (issue 10): no application module over 500 lines and no function
+"""Sizes a newcomer can read: no application module over 500 lines and no function
 over 60, unless the module's docstring, or the function's docstring or first comment, carries a
 line starting with "Long because:" that says why. Migrations, tests and benchmarks are not
 application code."""

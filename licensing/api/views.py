@@ -4,7 +4,7 @@ purchases, and the true-ups charged (an MSP's own, or a distributor's served MSP
 call one service, answer.
 
 Long because: one small view per endpoint of the licensing API; once the list views use the
-shared column/filter descriptions (issue 10) it can be split by resource into a package."""
+shared column/filter descriptions it can be split by resource into a package."""
 
 import zoneinfo
 

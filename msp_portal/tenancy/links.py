@@ -1,5 +1,5 @@
 """May this person open that page? Read from the page's own view, so that a link, a button or a
-notification never leads anyone to a refusal (issue 9: no link to a 403 or 404)."""
+notification never leads anyone to a refusal: no link to a 403 or 404."""
 
 from urllib.parse import urlsplit
 
