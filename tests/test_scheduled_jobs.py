@@ -15,6 +15,7 @@ import time
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from celery.contrib.testing.worker import start_worker
@@ -173,11 +174,18 @@ def _process_env() -> dict:
     """The environment of a child process that works on this test's database and Redis."""
     db = connection.settings_dict
     password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+    if db["HOST"].startswith("/"):
+        # The embedded server listens on a socket directory: written as an absolute path, the way
+        # msp_portal.embedded writes its own URL for django-environ.
+        url = f"postgres://{db['USER']}{password}@/{quote(db['HOST'])}/{quote(db['NAME'])}"
+        url += f"?port={db['PORT']}" if db["PORT"] else ""
+    else:
+        url = f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
     return clock_env(
         {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "msp_portal.settings.test",
-            "DATABASE_URL": f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+            "DATABASE_URL": url,
             "REDIS_URL": settings.REDIS_URL,
             "PYTHONPATH": str(ROOT),
         }
