@@ -191,3 +191,21 @@ def test_user_of_two_organisations_switches_between_them(world, login):
         ("msp-a", "msp_viewer"),
         ("msp-b", "msp_admin"),
     }
+
+
+def test_a_lookup_by_id_finds_only_the_tenants_own_rows(world):
+    """The one lookup by id: its own organisation's row is found; another organisation's id and
+    an id that does not exist give the same NotFound, with the same message."""
+    from msp_portal.errors import NotFound
+    from msp_portal.tenancy.selectors import one_or_not_found
+
+    own, other = world.a.msp, world.b.msp
+    own_id, other_id = _membership_id(own), _membership_id(other)
+
+    assert one_or_not_found(Membership.objects.for_tenant(own), pk=own_id).pk == own_id
+    messages = []
+    for missing in (other_id, 10**9):
+        with pytest.raises(NotFound) as refused:
+            one_or_not_found(Membership.objects.for_tenant(own), pk=missing)
+        messages.append(refused.value.message)
+    assert messages[0] == messages[1]

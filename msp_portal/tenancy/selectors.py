@@ -1,10 +1,24 @@
-"""Reads of organisations and memberships."""
+"""Reads of organisations and memberships, and the one way to look a row up by its id inside a
+tenant."""
 
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models import Count, IntegerField, Model, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+
+from msp_portal.errors import NotFound
 
 from .choices import ADMIN_ROLES, OrganisationKind
 from .models import Membership, Organisation, User
+
+
+def one_or_not_found(queryset: QuerySet, **lookup) -> Model:
+    """The row of ``queryset`` that matches ``lookup`` (usually ``pk=…`` from a URL), or
+    :class:`NotFound`. The queryset is already scoped to the tenant (``Model.objects.for_tenant``
+    or a selector built on it), so an id of another organisation reads exactly like a missing
+    one: one answer, one message, nothing learnt. Pages and the API both end with their 404."""
+    found = queryset.filter(**lookup).first()
+    if found is None:
+        raise NotFound()
+    return found
 
 
 def user_membership_list(*, user: User) -> list[Membership]:
