@@ -39,10 +39,10 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 run: $(STAMP)
-	$(PY) -m msp_portal.launch run
+	$(PY) -m config.launch run
 
 test: $(STAMP)
-	$(PY) -m msp_portal.launch test $(ARGS)
+	$(PY) -m config.launch test $(ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -54,8 +54,8 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 
 messages: $(STAMP)
-	$(PY) -m msp_portal.launch manage makemessages -l fr --no-location --ignore=.venv --ignore=var --ignore=tests --ignore=test-artifacts
-	$(PY) -m msp_portal.launch manage compilemessages --ignore=.venv
+	$(PY) -m config.launch manage makemessages -l fr --no-location --ignore=.venv --ignore=var --ignore=tests --ignore=test-artifacts
+	$(PY) -m config.launch manage compilemessages --ignore=.venv
 
 bench: $(STAMP)
 	@if [ -f benchmarks/run_all.py ]; then \
@@ -65,5 +65,5 @@ bench: $(STAMP)
 	fi
 
 clean-data:
-	@if [ -x $(PY) ]; then $(PY) -m msp_portal.embedded stop; fi
+	@if [ -x $(PY) ]; then $(PY) -m config.embedded stop; fi
 	rm -rf var

@@ -33,7 +33,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 if str(BASE_DIR) not in sys.path:
     sys.path.insert(0, str(BASE_DIR))
 
-SETTINGS = "msp_portal.settings.test"  # DEBUG off as in production, plain static storage
+SETTINGS = "config.settings.test"  # DEBUG off as in production, plain static storage
 WARM_UP = 3
 
 
@@ -90,7 +90,7 @@ def run_on_database(
     """Run ``run()`` with Django set up on the benchmark's own database ``database``: on the
     server of DATABASE_URL, or on the embedded servers (started from var/ and stopped at the
     end) when DATABASE_URL / REDIS_URL are unset. Returns what ``run`` returns."""
-    from msp_portal.embedded import services_running
+    from config.embedded import services_running
 
     with services_running(database=database) as urls:
         database_url = with_database(urls["DATABASE_URL"], database)

@@ -39,7 +39,7 @@ statements; the append-only triggers of the report history, the penalties and th
 history are switched off for that one transaction, in this database only: see
 ``_common.wipe_organisations``), then creates everything again with set-based SQL
 (``INSERT … SELECT generate_series``) and runs VACUUM ANALYZE. Settings:
-msp_portal.settings.test (DEBUG off as in production).
+config.settings.test (DEBUG off as in production).
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ def use_own_queue(settings) -> None:
 def purge_queue() -> int:
     """Drop the e-mail tasks the jobs enqueued, then the queue itself (its binding in Redis
     included); returns how many tasks there were."""
-    from msp_portal import celery_app
+    from config import celery_app
 
     if celery_app.conf.task_default_queue != QUEUE:
         raise SystemExit(f"the Celery default queue is {celery_app.conf.task_default_queue!r}, not {QUEUE!r}")

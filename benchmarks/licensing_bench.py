@@ -28,7 +28,7 @@ DATABASE_URL, created and migrated when needed; without DATABASE_URL / REDIS_URL
 servers of the project are started from var/. At start it deletes its own organisations (slugs
 starting with "lbench-") and everything in them (the append-only trigger of the assignment
 history is switched off for that one statement, in this database only), then creates them again
-with bulk inserts and COPY. Settings: msp_portal.settings.test (DEBUG off as in production).
+with bulk inserts and COPY. Settings: config.settings.test (DEBUG off as in production).
 """
 
 from __future__ import annotations

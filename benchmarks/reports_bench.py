@@ -21,7 +21,7 @@ Data: the benchmark uses its own database (--database, default msp_bench) on the
 server of DATABASE_URL, creating and migrating it when needed; without DATABASE_URL / REDIS_URL
 the embedded servers of the project are started from var/. At start it deletes its own
 organisations (slugs starting with "bench-") and everything in them, then creates them again
-with bulk inserts. Settings: msp_portal.settings.test (DEBUG off as in production, plain static
+with bulk inserts. Settings: config.settings.test (DEBUG off as in production, plain static
 storage so that no collectstatic is needed).
 """
 

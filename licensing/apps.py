@@ -8,10 +8,16 @@ class LicensingConfig(AppConfig):
 
     def ready(self):
         from msp_portal.money import register_billed_rows
+        from msp_portal.tenancy.demo import register_demo_part
+        from msp_portal.tenancy.navigation import register_nav_entries
 
         from . import dashboard  # noqa: F401  (registers the dashboard panel)
         from .currency import billed_rows
+        from .demo import licensing_demo_load
+        from .navigation import NAV_ENTRIES
         from .notifications import register_texts
 
         register_texts()
         register_billed_rows(billed_rows)
+        register_nav_entries(*NAV_ENTRIES)
+        register_demo_part(licensing_demo_load, order=10)

@@ -804,7 +804,7 @@ class _FreeLicenses:
 def licensing_demo_load() -> dict[str, int]:
     """Create the catalog, the demo MSPs' cost centers and their fourteen months of licensing
     (see the module docstring); returns how many rows of each kind now exist. Expects the demo
-    organisations and users of :mod:`msp_portal.demo`."""
+    organisations and users of :mod:`msp_portal.tenancy.demo`."""
     now = timezone.now()
     distributor = Organisation.objects.get(slug=DISTRIBUTOR)
     catalog = _catalog_load(distributor)

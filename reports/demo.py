@@ -490,7 +490,7 @@ def _settle_old_notifications(first_new_pk: int, now: dt.datetime) -> None:
 def reports_demo_load() -> dict[str, int]:
     """Create the demo MSPs' account settings and their last twelve reports (see the module
     docstring); returns how many rows of each kind now exist. Expects the demo organisations
-    and users of :mod:`msp_portal.demo`."""
+    and users of :mod:`msp_portal.tenancy.demo`."""
     now = timezone.now()
     today = now.date()
     with scopes_disabled():

@@ -44,7 +44,7 @@ def pytest_configure(config):
         config._clock_traveller.start()
 
 
-# Tools of the system that some tests need; `make test` installs them (msp_portal.launch). A run
+# Tools of the system that some tests need; `make test` installs them (config.launch). A run
 # without them stops at once with the command to run: never a wall of errors, never a skip.
 NEEDED_TOOLS = {
     "e2e": ("chromium", os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")),

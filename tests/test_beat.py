@@ -12,7 +12,7 @@ import redis
 from django.conf import settings
 from django.core.management import call_command
 
-from msp_portal import celery_app
+from config import celery_app
 from msp_portal.jobs.choices import JobName, JobStatus
 from msp_portal.jobs.models import JobRun
 from msp_portal.jobs.selectors import BEAT_HEARTBEAT_KEY
@@ -54,7 +54,7 @@ def test_healthz_says_when_the_beat_process_last_ran(db, client, tmp_path):
             "-m",
             "celery",
             "-A",
-            "msp_portal",
+            "config",
             "beat",
             "--schedule",
             str(tmp_path / "schedule"),
@@ -62,7 +62,7 @@ def test_healthz_says_when_the_beat_process_last_ran(db, client, tmp_path):
             "WARNING",
         ],
         cwd=ROOT,
-        env=clock_env({**os.environ, "DJANGO_SETTINGS_MODULE": "msp_portal.settings.test"}),
+        env=clock_env({**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

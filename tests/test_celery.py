@@ -6,7 +6,7 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from django.core import mail
 
-from msp_portal import celery_app
+from config import celery_app
 from msp_portal.tenancy.models import Membership
 from msp_portal.tenancy.resolve import resolve_tenant
 from msp_portal.tenancy.services import membership_invite

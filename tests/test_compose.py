@@ -50,4 +50,4 @@ def test_dockerfile_installs_the_project_and_serves_with_gunicorn():
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "pip install ." in dockerfile
     assert "collectstatic" in dockerfile
-    assert "msp_portal.wsgi:application" in dockerfile
+    assert "config.wsgi:application" in dockerfile

@@ -34,7 +34,7 @@ from reports.models import UsageReportLine
 from .factories import MembershipFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
-PROJECT_PACKAGES = ("msp_portal", "reports", "licensing", "billing")
+PROJECT_PACKAGES = ("config", "msp_portal", "reports", "licensing", "billing")
 WRITER = Path("msp_portal/csv_export.py")
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 

@@ -12,6 +12,7 @@ from django.test import Client
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from config.demo import demo_data_load
 from licensing import demo as licensing_demo
 from licensing import selectors as licensing_selectors
 from licensing.choices import BillingType, HistoryKind, Program
@@ -27,8 +28,8 @@ from licensing.models import (
     Subscription,
     TrueUpCharge,
 )
-from msp_portal.demo import DEMO_PASSWORD, DEMO_USERS, demo_data_load
 from msp_portal.notifications.models import Notification
+from msp_portal.tenancy.demo import DEMO_PASSWORD, DEMO_USERS
 from msp_portal.tenancy.models import Membership, Organisation, User
 from reports.choices import ReportState, SubmissionKind
 from reports.demo import DEMO_ACCOUNTS

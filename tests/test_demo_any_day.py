@@ -12,7 +12,7 @@ from django.test import Client
 from django_scopes import scopes_disabled
 
 from licensing import demo as licensing_demo
-from msp_portal.demo import DEMO_ORGANISATIONS, DEMO_PASSWORD, DEMO_USERS
+from msp_portal.tenancy.demo import DEMO_ORGANISATIONS, DEMO_PASSWORD, DEMO_USERS
 from msp_portal.tenancy.models import Organisation, User
 from reports.models import UsageReport
 

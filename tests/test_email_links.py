@@ -14,7 +14,7 @@ import time_machine
 from celery.contrib.testing.worker import start_worker
 from django.core import mail
 
-from msp_portal import celery_app, launch
+from config import celery_app, launch
 from reports.services import usage_report_open
 
 from .reports.conftest import line_specs
@@ -34,7 +34,7 @@ def no_base_url(monkeypatch, tmp_path):
 def _settings_value(env: dict[str, str]) -> str:
     """PORTAL_BASE_URL as the settings of a child process with ``env`` read it."""
     code = "from django.conf import settings; print(settings.PORTAL_BASE_URL)"
-    env = {**env, "DJANGO_SETTINGS_MODULE": "msp_portal.settings.test", "PYTHONPATH": str(ROOT)}
+    env = {**env, "DJANGO_SETTINGS_MODULE": "config.settings.test", "PYTHONPATH": str(ROOT)}
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()

@@ -51,7 +51,7 @@ def test_every_translatable_string_of_the_code_is_in_the_catalogue():
             ],
             cwd=copy,
             check=True,
-            env={**os.environ, "DJANGO_SETTINGS_MODULE": "msp_portal.settings.test"},
+            env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"},
         )
         extracted = {entry.msgid for entry in polib.pofile(str(copy / "locale/fr/LC_MESSAGES/django.po"))}
     missing = sorted(extracted - shipped)

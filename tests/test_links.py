@@ -33,9 +33,9 @@ from django.utils.html import escape
 from django_scopes import scopes_disabled
 
 from licensing.notifications import TRUE_UP_CHARGED
-from msp_portal.demo import DEMO_PASSWORD
 from msp_portal.notifications.models import Notification, OutboxEmail
 from msp_portal.notifications.outbox import outbox_emails_send
+from msp_portal.tenancy.demo import DEMO_PASSWORD
 from msp_portal.tenancy.links import may_open
 from msp_portal.tenancy.models import User
 from msp_portal.tenancy.resolve import resolve_tenant
@@ -44,7 +44,7 @@ from msp_portal.tenancy.resolve import resolve_tenant
 # notifications of every kind the demo produces.
 DEMO_DAY = dt.datetime(2026, 11, 16, 12, 0, tzinfo=dt.UTC)
 
-# One sign-in per role of the demo (msp_portal/demo.py).
+# One sign-in per role of the demo (msp_portal/tenancy/demo.py).
 ROLE_LOGINS = {
     "msp_admin": "admin@contoso.example",
     "msp_billing": "billing@contoso.example",

@@ -21,7 +21,7 @@ from django.core.mail.backends import locmem
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.test import Client
 
-from msp_portal import celery_app
+from config import celery_app
 from msp_portal.jobs.tasks import TRANSIENT_ERRORS
 from msp_portal.notifications import outbox
 from msp_portal.notifications.models import Notification, OutboxEmail

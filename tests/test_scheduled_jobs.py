@@ -24,7 +24,7 @@ from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
-from msp_portal import celery_app
+from config import celery_app
 from msp_portal.jobs.choices import JobName, JobStatus
 from msp_portal.jobs.models import JobRun
 from msp_portal.tenancy.models import Organisation
@@ -176,7 +176,7 @@ def _process_env() -> dict:
     password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
     if db["HOST"].startswith("/"):
         # The embedded server listens on a socket directory: written as an absolute path, the way
-        # msp_portal.embedded writes its own URL for django-environ.
+        # config.embedded writes its own URL for django-environ.
         url = f"postgres://{db['USER']}{password}@/{quote(db['HOST'])}/{quote(db['NAME'])}"
         url += f"?port={db['PORT']}" if db["PORT"] else ""
     else:
@@ -184,7 +184,7 @@ def _process_env() -> dict:
     return clock_env(
         {
             **os.environ,
-            "DJANGO_SETTINGS_MODULE": "msp_portal.settings.test",
+            "DJANGO_SETTINGS_MODULE": "config.settings.test",
             "DATABASE_URL": url,
             "REDIS_URL": settings.REDIS_URL,
             "PYTHONPATH": str(ROOT),
@@ -269,7 +269,7 @@ def _start_worker_process() -> subprocess.Popen:
             "-m",
             "celery",
             "-A",
-            "msp_portal",
+            "config",
             "worker",
             "--pool",
             "solo",

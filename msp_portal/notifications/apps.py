@@ -8,4 +8,8 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self):
+        from msp_portal.tenancy.navigation import NavEntry, register_nav_entries
+
         from . import services  # noqa: F401  registers the notification e-mail with the outbox
+
+        register_nav_entries(NavEntry(_("Notifications"), "notifications:list", "bell", order=90))

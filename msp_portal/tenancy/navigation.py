@@ -1,12 +1,11 @@
-"""The side navigation, per role: each app adds its entries here as it arrives."""
+"""The side navigation, per role. The kernel holds the registry; each app registers its own
+entries (tenancy's in tenancy/apps.py, the others in theirs)."""
 
 from dataclasses import dataclass
 
 from django.urls import reverse
 from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
 
-from .choices import Perm
 from .resolve import TenantContext
 
 
@@ -20,46 +19,25 @@ class NavEntry:
     # URL names (or name prefixes) of the pages that light this entry up; by default its own
     # page and, outside the tenancy core, every page of its app.
     active_for: tuple[str, ...] = ()
+    # Place in the menu, low first: 10 dashboard, 20-29 reports, 30-39 accounts, 50-69
+    # licensing, 80-99 members and notifications.
+    order: int = 50
 
 
-NAV_ENTRIES: list[NavEntry] = [
-    NavEntry(_("Dashboard"), "tenancy:dashboard", "home"),
-    NavEntry(_("Usage reports"), "reports:report-list", "file", perm=Perm.VIEW_OWN_REPORTS, kind="msp"),
-    NavEntry(
-        _("Review queue"),
-        "reports:report-list",
-        "inbox",
-        perm=Perm.VIEW_SERVED_REPORTS,
-        kind="distributor",
-        active_for=("reports:report-", "reports:draft-", "reports:line-", "reports:comment-"),
-    ),
-    NavEntry(_("MSP accounts"), "tenancy:msp-list", "building", kind="distributor"),
-    NavEntry(
-        _("MSP account settings"),
-        "reports:account-settings-list",
-        "settings",
-        perm=Perm.VIEW_SERVED_REPORTS,
-        kind="distributor",
-        active_for=("reports:account-settings-",),
-    ),
-    NavEntry(_("Licenses"), "licensing_licenses:license-list", "key", perm=Perm.VIEW_LICENSING, kind="msp"),
-    NavEntry(
-        _("Catalog"),
-        "licensing_purchase:catalog",
-        "receipt",
-        active_for=("licensing_purchase:catalog", "licensing_purchase:product-", "licensing_purchase:cart"),
-    ),
-    NavEntry(
-        _("Purchases"),
-        "licensing_purchase:purchase-list",
-        "download",
-        perm=Perm.VIEW_LICENSING,
-        kind="msp",
-        active_for=("licensing_purchase:purchase-",),
-    ),
-    NavEntry(_("Members"), "tenancy:member-list", "users"),
-    NavEntry(_("Notifications"), "notifications:list", "bell"),
-]
+_ENTRIES: list[NavEntry] = []
+
+
+def register_nav_entries(*entries: NavEntry) -> None:
+    """Each app adds its entries from its ``ready()``, so the kernel names no app's pages; the
+    menu lists them by ``order`` (registering the same entry twice keeps one)."""
+    for entry in entries:
+        if entry not in _ENTRIES:
+            _ENTRIES.append(entry)
+    _ENTRIES.sort(key=lambda entry: entry.order)
+
+
+def nav_entries() -> list[NavEntry]:
+    return list(_ENTRIES)
 
 
 def _is_active(entry: NavEntry, current: str | None) -> bool:
@@ -80,7 +58,7 @@ def navigation_for(
     to show beside an entry (``badges`` maps a URL name to it)."""
     badges = badges or {}
     items = []
-    for entry in NAV_ENTRIES:
+    for entry in _ENTRIES:
         if entry.perm and not tenant.can(entry.perm):
             continue
         if entry.kind and entry.kind != tenant.organisation.kind:
@@ -97,4 +75,4 @@ def navigation_for(
     return items
 
 
-__all__ = ["NAV_ENTRIES", "NavEntry", "Perm", "navigation_for"]
+__all__ = ["NavEntry", "nav_entries", "navigation_for", "register_nav_entries"]

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from msp_portal.demo import demo_data_load
+from config.demo import demo_data_load
 
 
 class Command(BaseCommand):

@@ -15,7 +15,7 @@ REDIS_DIR = VAR_DIR / "redis"
 DATABASE_NAME = "msp_portal"
 POSTGRES_USER = "postgres"
 
-log = logging.getLogger("msp_portal.embedded")
+log = logging.getLogger("config.embedded")
 
 
 class EmbeddedServiceError(RuntimeError):

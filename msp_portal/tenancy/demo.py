@@ -1,9 +1,12 @@
-"""The demo data set: who can sign in, and the organisations they belong to.
+"""The demo data set's base, who can sign in and the organisations they belong to, and the
+registry through which each app adds its part (``register_demo_part`` in its ``ready()``).
 
-``demo_data_load()`` is idempotent: every row is found by its natural key before it is created,
-so running it again leaves the same counts. Each app adds its own part as it arrives.
+Every part is idempotent: each row is found by its natural key before it is created, so loading
+again leaves the same counts. The project shell's ``config.demo.demo_data_load`` runs the parts
+in their order, in one transaction.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -88,9 +91,27 @@ def demo_logins() -> list[tuple[str, str]]:
     return rows
 
 
+DemoPart = Callable[[], dict[str, int]]
+_PARTS: list[tuple[int, DemoPart]] = []
+
+
+def register_demo_part(loader: DemoPart, *, order: int) -> DemoPart:
+    """Adds an app's part of the demo; parts load by ascending ``order`` (an app whose data
+    builds on another's takes a higher number). ``loader()`` returns its row counts."""
+    if all(registered is not loader for _, registered in _PARTS):
+        _PARTS.append((order, loader))
+        _PARTS.sort(key=lambda part: part[0])
+    return loader
+
+
+def demo_parts() -> list[DemoPart]:
+    return [loader for _, loader in _PARTS]
+
+
 @transaction.atomic
-def demo_data_load() -> dict[str, int]:
-    """Create (or complete) the demo data set; returns how many rows of each kind now exist."""
+def tenancy_demo_load() -> dict[str, int]:
+    """The organisations, users and memberships of the demo (order 0: every other part needs
+    them); returns how many rows of each kind now exist."""
     from django_scopes import scopes_disabled
 
     from msp_portal.tenancy.models import Membership, Organisation, User
@@ -126,14 +147,8 @@ def demo_data_load() -> dict[str, int]:
                 Membership.objects.update_or_create(
                     organisation=organisations[slug], user=user, defaults={"role": role}
                 )
-        counts = {
+        return {
             "organisations": Organisation.objects.count(),
             "users": User.objects.count(),
             "memberships": Membership.objects.count(),
         }
-    from licensing.demo import licensing_demo_load
-    from reports.demo import reports_demo_load
-
-    counts.update(licensing_demo_load())
-    counts.update(reports_demo_load())
-    return counts

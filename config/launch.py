@@ -1,12 +1,12 @@
 """One command to run the portal, one to test it (``make run`` and ``make test`` call these).
 
-    python -m msp_portal.launch run                  # the portal on http://127.0.0.1:$PORT/
-    python -m msp_portal.launch test [pytest args]   # the test suite
-    python -m msp_portal.launch manage <command>     # any manage.py command
+    python -m config.launch run                  # the portal on http://127.0.0.1:$PORT/
+    python -m config.launch test [pytest args]   # the test suite
+    python -m config.launch manage <command>     # any manage.py command
 
 PostgreSQL and Redis come from ``DATABASE_URL`` / ``REDIS_URL`` when they are set; otherwise
 embedded servers are started from ``var/`` for the duration of the command (see
-:mod:`msp_portal.embedded`).
+:mod:`config.embedded`).
 
 ``run`` applies the migrations, collects the static files and loads the demo data (all three
 are idempotent), then starts gunicorn, a Celery worker and Celery beat as child processes and
@@ -36,16 +36,16 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from msp_portal.embedded import BASE_DIR, VAR_DIR, EmbeddedServiceError, services_running
+from config.embedded import BASE_DIR, VAR_DIR, EmbeddedServiceError, services_running
 
 DEFAULT_PORT = 8000
-DEFAULT_SETTINGS = "msp_portal.settings.dev"
+DEFAULT_SETTINGS = "config.settings.dev"
 READY_PATH = "/accounts/login/"
 READY_TIMEOUT = 180  # seconds for gunicorn to answer once the preparation is done
 ANSWER_GRACE = 10  # seconds to wait for 200 once the sign-in page answers something else
 STOP_TIMEOUT = 10  # seconds a child gets to stop after SIGTERM before it is killed
 
-log = logging.getLogger("msp_portal.launch")
+log = logging.getLogger("config.launch")
 
 
 def _setup_logging() -> None:
@@ -215,7 +215,7 @@ def _banner(url: str, elapsed: float) -> str:
         "",
     ]
     try:
-        from msp_portal.demo import DEMO_PASSWORD, demo_logins
+        from config.demo import DEMO_PASSWORD, demo_logins
 
         logins = demo_logins()
         width = max(len(email) for email, _ in logins)
@@ -303,7 +303,7 @@ def _serve(port: int, started: float, signals: Signals, children: list[Child]) -
     env = _child_env(url)
     log.info("Preparing the database, static files and demo data...")
     prepare = subprocess.Popen(
-        [sys.executable, "-m", "msp_portal.launch", "_prepare"],
+        [sys.executable, "-m", "config.launch", "_prepare"],
         cwd=BASE_DIR,
         env=env,
         stdin=subprocess.DEVNULL,
@@ -323,10 +323,10 @@ def _serve(port: int, started: float, signals: Signals, children: list[Child]) -
         return 1
 
     python = sys.executable
-    celery = [python, "-m", "celery", "-A", "msp_portal"]
+    celery = [python, "-m", "celery", "-A", "config"]
     children += [
         Child("web", [
-            python, "-m", "gunicorn", "msp_portal.wsgi",
+            python, "-m", "gunicorn", "config.wsgi",
             "--bind", f"127.0.0.1:{port}",
             "--workers", "2", "--threads", "2",
             "--access-logfile", "-", "--error-logfile", "-",
@@ -561,7 +561,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     _setup_logging()
     parser = argparse.ArgumentParser(
-        prog="python -m msp_portal.launch",
+        prog="python -m config.launch",
         description="Run or test the MSP License Usage Portal, with embedded PostgreSQL and "
         "Redis unless DATABASE_URL / REDIS_URL are set.",
     )

@@ -163,7 +163,7 @@ class EmbeddedRedis:
             # empty save policy (no snapshot at all).
             config = self.directory / "redis.conf"
             config.write_text(
-                "# Written by msp_portal.embedded on every start.\n"
+                "# Written by config.embedded on every start.\n"
                 "bind 127.0.0.1\n"
                 f"port {port}\n"
                 f'dir "{self.directory}"\n'

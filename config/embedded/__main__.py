@@ -1,4 +1,4 @@
-"""python -m msp_portal.embedded status|stop"""
+"""python -m config.embedded status|stop"""
 
 import signal
 import sys

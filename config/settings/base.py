@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "licensing",
     "reports",
     "billing",
+    "config",  # the project shell, last: its demo_data command
 ]
 
 MIDDLEWARE = [
@@ -62,8 +63,8 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-ROOT_URLCONF = "msp_portal.urls"
-WSGI_APPLICATION = "msp_portal.wsgi.application"
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
     {

@@ -7,7 +7,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from msp_portal.health import healthz
+from config.health import healthz
 from msp_portal.tenancy import views as tenancy_views
 from msp_portal.tenancy.api import views as tenancy_api
 from msp_portal.tenancy.forms import OutboxPasswordResetForm

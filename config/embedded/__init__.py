@@ -14,8 +14,8 @@ server are removed before it is started again.
 
 Command line (used by ``make clean-data``)::
 
-    python -m msp_portal.embedded status   # what is running from var/
-    python -m msp_portal.embedded stop     # stop it, whoever started it
+    python -m config.embedded status   # what is running from var/
+    python -m config.embedded stop     # stop it, whoever started it
 """
 
 import contextlib
@@ -110,5 +110,5 @@ def main(argv: list[str] | None = None) -> int:
         return _status()
     if argv == ["stop"]:
         return _stop()
-    print("usage: python -m msp_portal.embedded status|stop", file=sys.stderr)
+    print("usage: python -m config.embedded status|stop", file=sys.stderr)
     return 2
