@@ -1,5 +1,6 @@
-"""Filters of the license list and of the cost centers, each shared by its page and the API (one
-FilterSet serves both)."""
+"""Filters of licensing's lists (licenses, cost centers, catalog, purchases), each shared by its
+page and the API: one FilterSet serves both, the page dropping its empty fields first
+(``compact_query``)."""
 
 import django_filters
 from django.db.models import Q
@@ -8,7 +9,9 @@ from django.utils.translation import gettext_lazy as _
 from msp_portal.api.filters import StrictFilterSet
 from msp_portal.tenancy.models import Organisation
 
-from .models import CostCenter, License, Subscription
+from . import selectors
+from .choices import BillingType, Program
+from .models import CostCenter, License, Product, Purchase
 
 NO_COST_CENTER = "none"
 
@@ -43,17 +46,13 @@ class LicenseFilter(StrictFilterSet):
         tenant = getattr(self.request, "tenant", None)
         organisation = organisation or (tenant.organisation if tenant is not None else None)
         self.cost_centers = (
-            list(CostCenter.objects.for_tenant(organisation).only("pk", "code", "name").order_by("code"))
-            if organisation is not None
-            else []
+            selectors.cost_center_choices(organisation=organisation) if organisation is not None else []
         )
         self.filters["cost_center"].extra["choices"] = [(NO_COST_CENTER, _("No cost center"))] + [
             (str(cc.pk), f"{cc.code} · {cc.name}") for cc in self.cost_centers
         ]
         subscriptions = (
-            Subscription.objects.for_tenant(organisation).select_related("product").order_by("product__name")
-            if organisation is not None
-            else []
+            selectors.subscription_choices(organisation=organisation) if organisation is not None else []
         )
         self.filters["subscription"].extra["choices"] = [(str(s.pk), s.product.name) for s in subscriptions]
 
@@ -93,3 +92,74 @@ class CostCenterFilter(StrictFilterSet):
 
     def filter_q(self, queryset, name, value):
         return queryset.filter(Q(code__icontains=value) | Q(name__icontains=value))
+
+
+class CatalogFilter(StrictFilterSet):
+    """The catalog's filters. The page offers the publishers of the catalog shown in a select
+    (``selectors.catalog_publishers``); the API takes any name (case ignored)."""
+
+    q = django_filters.CharFilter(
+        method="filter_q",
+        label=_("Search"),
+        help_text=_("Text in the name, publisher, product id or SKU id."),
+    )
+    publisher = django_filters.CharFilter(field_name="publisher", lookup_expr="iexact", label=_("Publisher"))
+    billing_type = django_filters.ChoiceFilter(
+        choices=BillingType.choices, label=_("Billing type"), empty_label=_("All billing types")
+    )
+    program = django_filters.ChoiceFilter(
+        choices=Program.choices, label=_("Program"), empty_label=_("All programs")
+    )
+
+    class Meta:
+        model = Product
+        fields = ["q", "publisher", "billing_type", "program"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, form_field in self.form.fields.items():
+            form_field.widget.attrs.setdefault("aria-label", str(form_field.label))
+            if name == "q":
+                form_field.widget.input_type = "search"
+                form_field.widget.attrs["placeholder"] = _("Search name, publisher or SKU")
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(
+            Q(name__icontains=value)
+            | Q(publisher__icontains=value)
+            | Q(product_code__icontains=value)
+            | Q(sku_code__icontains=value)
+        )
+
+
+class PurchaseFilter(StrictFilterSet):
+    """``q`` finds a purchase by its number, its buyer's e-mail, or the name or SKU id of a
+    product it bought."""
+
+    q = django_filters.CharFilter(
+        method="filter_q",
+        label=_("Search"),
+        help_text=_("Text in the purchase number, the buyer's e-mail, or a product's name or SKU id."),
+    )
+
+    class Meta:
+        model = Purchase
+        fields = ["q"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.form.fields["q"]
+        field.widget.input_type = "search"
+        field.widget.attrs.update(
+            {"aria-label": str(field.label), "placeholder": _("Search number, buyer, product or SKU")}
+        )
+
+    def filter_q(self, queryset, name, value):
+        # The list is grouped by purchase (its line count): a purchase matching through two of
+        # its lines is still one row.
+        return queryset.filter(
+            Q(number__icontains=value)
+            | Q(created_by__email__icontains=value)
+            | Q(lines__product__name__icontains=value)
+            | Q(lines__product__sku_code__icontains=value)
+        )

@@ -3,50 +3,17 @@ check the rules (the catalog, the cost centers, the totals)."""
 
 from dataclasses import dataclass, field
 
-import django_filters
 from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from msp_portal.numbers import whole_number
 
-from .api.filters import ProductFilter
 from .cart import Allocation, merge_allocations, parse_quantity
-from .choices import BillingType, Program
 from .models import Product
 from .services import MAX_QUANTITY
 
 # --- catalog ----------------------------------------------------------------------------------
-
-
-class CatalogFilter(ProductFilter):
-    """The API's catalog filters, as the page's toolbar shows them: the publisher is picked
-    from the publishers of the catalog shown."""
-
-    publisher = django_filters.ChoiceFilter(
-        field_name="publisher",
-        lookup_expr="iexact",
-        label=gettext_lazy("Publisher"),
-        empty_label=gettext_lazy("All publishers"),
-    )
-    billing_type = django_filters.ChoiceFilter(
-        choices=BillingType.choices,
-        label=gettext_lazy("Billing type"),
-        empty_label=gettext_lazy("All billing types"),
-    )
-    program = django_filters.ChoiceFilter(
-        choices=Program.choices, label=gettext_lazy("Program"), empty_label=gettext_lazy("All programs")
-    )
-
-    def __init__(self, data=None, queryset=None, **kwargs):
-        super().__init__(data, queryset=queryset, **kwargs)
-        publishers = queryset.order_by("publisher").values_list("publisher", flat=True).distinct()
-        self.filters["publisher"].extra["choices"] = [(p, p) for p in publishers]
-        for name, form_field in self.form.fields.items():
-            form_field.widget.attrs.setdefault("aria-label", str(form_field.label))
-            if name == "q":
-                form_field.widget.input_type = "search"
-                form_field.widget.attrs["placeholder"] = _("Search name, publisher or SKU")
 
 
 class ProductForm(forms.ModelForm):
@@ -88,22 +55,6 @@ class ProductForm(forms.ModelForm):
         if len(currency) != 3 or not currency.isalpha():
             raise forms.ValidationError(_("Use a three-letter currency code, such as EUR."))
         return currency
-
-    def clean(self):
-        cleaned = super().clean()
-        product_code, sku_code = cleaned.get("product_code"), cleaned.get("sku_code")
-        if product_code and sku_code:
-            # The model's constraint names the organisation, which the form does not carry:
-            # checked here so that a duplicate is a message on the field, not a failed save.
-            taken = (
-                Product.objects.for_tenant(self.organisation)
-                .filter(product_code=product_code, sku_code=sku_code)
-                .exclude(pk=self.instance.pk)
-                .exists()
-            )
-            if taken:
-                self.add_error("sku_code", _("This product and SKU are already in the catalog."))
-        return cleaned
 
 
 # --- cart ---------------------------------------------------------------------------------------

@@ -12,8 +12,10 @@ from django.utils import timezone
 
 from msp_portal import calendar
 from msp_portal.calendar import local_date, local_midnight, month_start, months_between
+from msp_portal.errors import NotFound
 from msp_portal.money import round_money
 from msp_portal.tenancy.models import Organisation
+from msp_portal.tenancy.selectors import one_or_not_found
 
 from .choices import BillingType
 from .cycle_peaks import peaks_by_cycle
@@ -47,6 +49,26 @@ def catalog_list(*, organisation: Organisation) -> QuerySet:
     return products if organisation.is_distributor else products.filter(is_active=True)
 
 
+def product_get(*, organisation: Organisation, product_id: int) -> Product:
+    """A product of the catalog the organisation sees, or NotFound."""
+    return one_or_not_found(catalog_for(organisation=organisation), pk=product_id)
+
+
+def product_on_sale(*, organisation: Organisation, product_id: int) -> Product | None:
+    """A product an MSP may put in its cart (on sale in its distributor's catalog), or None."""
+    return catalog_list(organisation=organisation).filter(pk=product_id, is_active=True).first()
+
+
+def products_by_id(*, organisation: Organisation, product_ids) -> dict[int, Product]:
+    """The products of the catalog the organisation sees among ``product_ids``, by id."""
+    return {p.pk: p for p in catalog_for(organisation=organisation).filter(pk__in=list(product_ids))}
+
+
+def catalog_publishers(*, products: QuerySet) -> list[str]:
+    """The publishers of a catalog as listed, each once, alphabetically (the page's filter)."""
+    return list(products.order_by("publisher").values_list("publisher", flat=True).distinct())
+
+
 def cost_center_list(*, organisation: Organisation) -> QuerySet:
     return (
         CostCenter.objects.for_tenant(organisation)
@@ -54,6 +76,16 @@ def cost_center_list(*, organisation: Organisation) -> QuerySet:
         .annotate(license_count=Count("licenses"))
         .order_by("code")
     )
+
+
+def cost_center_get(*, organisation: Organisation, cost_center_id: int) -> CostCenter:
+    """A cost center of the MSP with its parent and license count, or NotFound."""
+    return one_or_not_found(cost_center_list(organisation=organisation), pk=cost_center_id)
+
+
+def cost_center_choices(*, organisation: Organisation) -> list[CostCenter]:
+    """The MSP's cost centers by code, with only what a select shows."""
+    return list(CostCenter.objects.for_tenant(organisation).only("pk", "code", "name").order_by("code"))
 
 
 def licensing_settings(*, organisation: Organisation) -> LicensingSettings:
@@ -74,10 +106,36 @@ def license_list(*, organisation: Organisation) -> QuerySet:
     )
 
 
+def license_get(*, organisation: Organisation, license_id: int) -> License:
+    """A license of the MSP with what its row shows, or NotFound."""
+    return one_or_not_found(license_list(organisation=organisation), pk=license_id)
+
+
+def license_find(*, organisation: Organisation, license_id: int) -> License | None:
+    """:func:`license_get`, or None: an over-allocated seat goes away when it is unassigned."""
+    return license_list(organisation=organisation).filter(pk=license_id).first()
+
+
+def subscription_get(*, organisation: Organisation, subscription_id: int) -> Subscription:
+    """A subscription of the MSP with its product, or NotFound."""
+    return one_or_not_found(
+        Subscription.objects.for_tenant(organisation).select_related("product"), pk=subscription_id
+    )
+
+
+def subscription_choices(*, organisation: Organisation) -> list[Subscription]:
+    """The MSP's subscriptions by product name (the license list's filter)."""
+    return list(
+        Subscription.objects.for_tenant(organisation).select_related("product").order_by("product__name")
+    )
+
+
 # --- purchases ----------------------------------------------------------------------------------
 
 
-def purchase_list(organisation: Organisation) -> QuerySet:
+def purchase_list(*, organisation: Organisation) -> QuerySet:
+    """The MSP's purchases, newest first, with the buyer and the count of lines (page, CSV and
+    API alike; filter with PurchaseFilter)."""
     return (
         Purchase.objects.for_tenant(organisation)
         .select_related("created_by")
@@ -103,19 +161,30 @@ def purchase_lines(organisation: Organisation) -> QuerySet:
     )
 
 
-def purchase_export_lines(organisation: Organisation) -> QuerySet:
-    """Every purchase line of the organisation, newest purchase first (the purchases CSV)."""
+def purchase_export_lines(*, organisation: Organisation, purchases: QuerySet) -> QuerySet:
+    """The lines of ``purchases`` (a filtered :func:`purchase_list`), each with its purchase, in
+    the list's order: the purchases CSV."""
     return (
         purchase_lines(organisation)
+        .filter(purchase__in=purchases.values("pk"))
         .select_related("purchase__created_by")
-        .order_by("-purchase__created_at", "purchase_id", "pk")
+        .annotate(purchase_line_count=Count("purchase__lines", distinct=True))
+        .order_by("-purchase__created_at", "-purchase_id", "pk")
     )
 
 
-def purchase_get(organisation: Organisation, purchase_id: int) -> Purchase | None:
-    return (
-        Purchase.objects.for_tenant(organisation).select_related("created_by").filter(pk=purchase_id).first()
-    )
+def purchase_get(*, organisation: Organisation, purchase_id: int, with_lines: bool = False) -> Purchase:
+    """A purchase of the MSP with its buyer (and its lines, products, cost centers), or NotFound."""
+    purchases = purchase_list(organisation=organisation)
+    if with_lines:
+        purchases = purchases.prefetch_related("lines__product", "lines__allocations__cost_center")
+    return one_or_not_found(purchases, pk=purchase_id)
+
+
+def purchase_by_key(*, organisation: Organisation, key: str) -> Purchase | None:
+    """The purchase confirmed with this request key, if any: the one lookup behind "the same
+    key confirms once", for the service, the cart's confirmation page and the API."""
+    return purchase_list(organisation=organisation).filter(idempotency_key=key).first()
 
 
 def purchase_lines_of(organisation: Organisation, purchase: Purchase) -> QuerySet:
@@ -310,6 +379,14 @@ def subscription_statuses(
     return statuses
 
 
+def subscription_status(*, organisation: Organisation, subscription_id: int) -> SubscriptionStatus:
+    """One subscription's status (:func:`subscription_statuses`), or NotFound."""
+    for status in subscription_statuses(organisation=organisation):
+        if status.subscription.pk == subscription_id:
+            return status
+    raise NotFound()
+
+
 def _peaks_by_term_start(
     organisation: Organisation,
     subscriptions: list[Subscription],
@@ -334,12 +411,11 @@ def overallocation_count(statuses: list[SubscriptionStatus]) -> int:
     return sum(status.excess for status in statuses)
 
 
-def assignment_history(*, organisation: Organisation, subscription: Subscription) -> QuerySet:
-    return (
-        AssignmentEvent.objects.for_tenant(organisation)
-        .filter(subscription=subscription)
-        .order_by("at", "pk")
-    )
+def assignment_history(
+    *, organisation: Organisation, subscription: Subscription, with_actor=False
+) -> QuerySet:
+    events = AssignmentEvent.objects.for_tenant(organisation).filter(subscription=subscription)
+    return (events.select_related("actor") if with_actor else events).order_by("at", "pk")
 
 
 def assignment_history_with_counts(*, organisation: Organisation, subscription: Subscription) -> QuerySet:

@@ -1,44 +1,18 @@
-"""Query filters of the licensing API: the catalog's, the true-up charges', and the license
-list's filter set of the pages with its parameters described for the schema. The cost centers'
-filter set is the page's (licensing/filters.py), re-exported here."""
+"""Query filters of the licensing API: the true-up charges', and the license list's filter set
+of the pages with its parameters described for the schema. The catalog's, the cost centers' and
+the purchases' filter sets are the pages' (licensing/filters.py), re-exported here."""
 
 import django_filters
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
 from msp_portal.api.filters import StrictFilterSet
 
-from ..choices import BillingType, Program
-from ..filters import NO_COST_CENTER, CostCenterFilter, LicenseFilter
+from ..filters import NO_COST_CENTER, CatalogFilter, CostCenterFilter, LicenseFilter, PurchaseFilter
+from ..models import TrueUpCharge
 
-__all__ = ["CostCenterFilter", "LicenseAPIFilter", "ProductFilter", "TrueUpChargeFilter"]
-from ..models import Product, TrueUpCharge
-
-
-class ProductFilter(StrictFilterSet):
-    q = django_filters.CharFilter(
-        method="filter_q",
-        label=_("Search"),
-        help_text=_("Text in the name, publisher, product id or SKU id."),
-    )
-    publisher = django_filters.CharFilter(field_name="publisher", lookup_expr="iexact", label=_("Publisher"))
-    billing_type = django_filters.ChoiceFilter(choices=BillingType.choices, label=_("Billing type"))
-    program = django_filters.ChoiceFilter(choices=Program.choices, label=_("Program"))
-
-    class Meta:
-        model = Product
-        fields = ["q", "publisher", "billing_type", "program"]
-
-    def filter_q(self, queryset, name, value):
-        # The page's search and the API's are this one (the page's toolbar subclasses it).
-        return queryset.filter(
-            Q(name__icontains=value)
-            | Q(publisher__icontains=value)
-            | Q(product_code__icontains=value)
-            | Q(sku_code__icontains=value)
-        )
+__all__ = ["CatalogFilter", "CostCenterFilter", "LicenseAPIFilter", "PurchaseFilter", "TrueUpChargeFilter"]
 
 
 class LicenseAPIFilter(LicenseFilter):

@@ -34,15 +34,33 @@ def product_save(*, tenant: TenantContext, product_id: int | None = None, **fiel
     for name, value in fields.items():
         setattr(product, name, value)
     product.full_clean(exclude=["organisation"])
+    # Said plainly before saving; the unique constraint still catches a save a moment earlier.
+    if _sku_taken(product):
+        raise _sku_taken_error()
     try:
         with transaction.atomic():
             product.save()
-    except IntegrityError as exc:  # the same SKU saved by someone else a moment ago
-        raise Invalid(
-            _("This product and SKU are already in the catalog."),
-            field_errors={"sku_code": [_("Choose another SKU id.")]},
-        ) from exc
+    except IntegrityError as exc:
+        raise _sku_taken_error() from exc
     return product
+
+
+def _sku_taken(product: Product) -> bool:
+    """Another product of the catalog has this product id and SKU id."""
+    return (
+        Product.objects.for_tenant(product.organisation)
+        .filter(product_code=product.product_code, sku_code=product.sku_code)
+        .exclude(pk=product.pk)
+        .exists()
+    )
+
+
+def _sku_taken_error() -> Invalid:
+    # The one refusal of a taken SKU, for the page and the API alike (field key "sku_code").
+    return Invalid(
+        _("This product and SKU are already in the catalog."),
+        field_errors={"sku_code": [_("Choose another SKU id, or change the existing product.")]},
+    )
 
 
 def _check_currency_change(product: Product, currency: str) -> None:

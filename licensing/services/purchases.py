@@ -5,11 +5,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from msp_portal.errors import Invalid, NotAllowed, item_key
+from msp_portal.errors import Conflict, Invalid, NotAllowed, item_key
 from msp_portal.money import round_money, sale_refusal
 from msp_portal.tenancy.choices import Perm
 from msp_portal.tenancy.models import Organisation, User
@@ -67,7 +67,6 @@ def _purchase_line_refusal(
     return None
 
 
-@transaction.atomic
 def purchase_confirm(
     *,
     tenant: TenantContext,
@@ -78,7 +77,36 @@ def purchase_confirm(
 ) -> tuple[Purchase, bool]:
     """Buy licenses: each line's quantity is split over cost centers (the allocations must add
     up to it). Over-allocated seats of the same product become owned first. The same request
-    key confirms once: a second call returns the first purchase (created=False)."""
+    key confirms once: a second call returns the first purchase (created=False), for the cart's
+    page and the API alike. Conflict when another purchase took the number at the same moment."""
+    try:
+        return _purchase_confirm(
+            tenant=tenant,
+            acting_user=acting_user,
+            lines=lines,
+            acknowledged=acknowledged,
+            idempotency_key=idempotency_key,
+        )
+    except IntegrityError as exc:
+        # The organisation's lock serialises confirmations; should the database still refuse a
+        # twin (same key, or the same number), the first purchase is the answer if it is ours.
+        existing = selectors.purchase_by_key(organisation=tenant.organisation, key=idempotency_key)
+        if existing is None:
+            raise Conflict(
+                _("Another purchase was confirmed at the same moment. Send the request again.")
+            ) from exc
+        return existing, False
+
+
+@transaction.atomic
+def _purchase_confirm(
+    *,
+    tenant: TenantContext,
+    acting_user: User,
+    lines: Sequence[PurchaseRequestLine],
+    acknowledged: bool,
+    idempotency_key: str,
+) -> tuple[Purchase, bool]:
     _require(tenant, Perm.MANAGE_LICENSING)
     organisation = tenant.organisation
     if not organisation.is_msp:
@@ -86,7 +114,7 @@ def purchase_confirm(
     # One purchase at a time per MSP: the request key is checked, and the next number taken,
     # under this lock, so a double click and two buyers at once are both handled cleanly.
     Organisation.objects.select_for_update().filter(pk=organisation.pk).first()
-    existing = Purchase.objects.for_tenant(organisation).filter(idempotency_key=idempotency_key).first()
+    existing = selectors.purchase_by_key(organisation=organisation, key=idempotency_key)
     if existing is not None:
         return existing, False
     if not acknowledged:
@@ -121,12 +149,9 @@ def purchase_confirm(
 def _checked_catalog(organisation: Organisation, lines: Sequence[PurchaseRequestLine]) -> dict[int, Product]:
     """The products of the lines by id, once every line passed; otherwise Invalid naming each
     refused line."""
-    catalog = {
-        p.pk: p
-        for p in selectors.catalog_for(organisation=organisation).filter(
-            pk__in=[request.product_id for request in lines]
-        )
-    }
+    catalog = selectors.products_by_id(
+        organisation=organisation, product_ids=[request.product_id for request in lines]
+    )
     # Each refusal under its stable key (lines.2.quantity) for forms and API clients, and named
     # "Line 2" in the sentence a person reads.
     errors: dict[str, list[str]] = {}

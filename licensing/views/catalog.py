@@ -5,23 +5,22 @@ service or selector, and render."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import IntegrityError
-from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from msp_portal.api.filters import compact_query
 from msp_portal.csv_export import csv_response
-from msp_portal.exceptions import DomainError, apply_to_form
+from msp_portal.exceptions import DomainError, apply_to_form, error_message
 from msp_portal.money import sale_refusal
 from msp_portal.tenancy.choices import OrganisationKind, Perm
 from msp_portal.tenancy.views_base import TenantViewMixin
 
-from .. import selectors, services
+from .. import selectors, services, tables
 from ..cart import Cart, display_price
 from ..choices import BillingType
-from ..forms_purchase import AddToCartForm, CatalogFilter, ProductForm
+from ..filters import CatalogFilter
+from ..forms_purchase import AddToCartForm, ProductForm
 from ..models import Product
 
 PRODUCTS_PER_PAGE = 25
@@ -36,34 +35,42 @@ def can_buy(tenant) -> bool:
     return tenant.organisation.is_msp and tenant.can(Perm.MANAGE_LICENSING)
 
 
+def catalog_table(organisation):
+    """The catalog's columns: a distributor's include each product's status (on sale or
+    withdrawn); an MSP only ever sees products on sale."""
+    return tables.CATALOG if organisation.is_distributor else tables.CATALOG_OF_MSP
+
+
 class CatalogView(TenantViewMixin, TemplateView):
     """Every member reads the catalog: an MSP its distributor's products on sale, a distributor
-    all of its own (on sale or not). ``?format=csv`` exports what the filters select."""
+    all of its own (on sale or not). ``?format=csv`` exports what the filters select, with the
+    page's columns in the page's order (licensing/tables.py)."""
 
     template_name = "licensing/catalog_list.html"
 
     def get(self, request, *args, **kwargs):
         organisation = self.tenant.organisation
         products = selectors.catalog_list(organisation=organisation)
-        filters = CatalogFilter(compact_query(request.GET), queryset=products)
+        data = compact_query(request.GET)
+        filters = CatalogFilter(data, queryset=products)
         selected = filters.qs if filters.is_valid() else products.none()
+        table = catalog_table(organisation)
         if request.GET.get("format") == "csv":
-            return self.csv(selected)
+            return csv_response(
+                f"catalog-{organisation.slug}.csv",
+                table.csv_header(),
+                table.csv_rows(selected.iterator(chunk_size=500)),
+            )
         page = Paginator(selected, PRODUCTS_PER_PAGE).get_page(request.GET.get("page"))
         cart = Cart.load(request.session, organisation.pk) if can_buy(self.tenant) else None
-        products = list(page)
-        for product in products:
-            product.display_price = display_price(product.unit_price)
-            product.in_cart = cart.items.get(product.pk, 0) if cart else 0
-            # Shown, but not offered, to an MSP billed in another currency (docs/currency.md).
-            product.sale_refusal = (
-                sale_refusal(product=product, msp=organisation) if organisation.is_msp else ""
-            )
         context = self.get_context_data(
             filters=filters,
+            publishers=selectors.catalog_publishers(products=products),
+            selected_publisher=data.get("publisher", ""),
             page_obj=page,
-            products=products,
-            is_filtered=any(key in request.GET for key in ("q", "publisher", "billing_type", "program")),
+            products=self.rows(list(page), cart),
+            table_columns=table.page_columns,
+            is_filtered=any(key in data for key in ("q", "publisher", "billing_type", "program")),
             can_buy=can_buy(self.tenant),
             can_manage=can_manage_catalog(self.tenant),
             cart=cart,
@@ -73,35 +80,17 @@ class CatalogView(TenantViewMixin, TemplateView):
         )
         return self.render_to_response(context)
 
-    def csv(self, products):
-        header = [
-            _("Product id"),
-            _("SKU id"),
-            _("Name"),
-            _("Publisher"),
-            _("Unit type"),
-            _("Unit price"),
-            _("Currency"),
-            _("Billing type"),
-            _("Program"),
-            _("On sale"),
-        ]
-        rows = (
-            [
-                p.product_code,
-                p.sku_code,
-                p.name,
-                p.publisher,
-                p.unit_type,
-                p.unit_price,
-                p.currency,
-                p.get_billing_type_display(),
-                p.get_program_display(),
-                _("yes") if p.is_active else _("no"),
-            ]
-            for p in products.iterator(chunk_size=500)
-        )
-        return csv_response(f"catalog-{self.tenant.organisation.slug}.csv", header, rows)
+    def rows(self, products: list, cart: Cart | None) -> list:
+        """The page's products with what their cells show besides the model's fields."""
+        organisation = self.tenant.organisation
+        for product in products:
+            product.display_price = display_price(product.unit_price)
+            product.in_cart = cart.items.get(product.pk, 0) if cart else 0
+            # Shown, but not offered, to an MSP billed in another currency (docs/currency.md).
+            product.sale_refusal = (
+                sale_refusal(product=product, msp=organisation) if organisation.is_msp else ""
+            )
+        return products
 
 
 class ProductFormView(TenantViewMixin, TemplateView):
@@ -114,13 +103,10 @@ class ProductFormView(TenantViewMixin, TemplateView):
     def load_objects(self):
         self.product = None
         if "product_id" in self.kwargs:
-            self.product = (
-                selectors.catalog_for(organisation=self.tenant.organisation)
-                .filter(pk=self.kwargs["product_id"])
-                .first()
+            # NotFound (the 404 page) for a product that is not in this distributor's catalog.
+            self.product = selectors.product_get(
+                organisation=self.tenant.organisation, product_id=self.kwargs["product_id"]
             )
-            if self.product is None:
-                raise Http404
 
     def form(self, data=None):
         instance = self.product or Product(organisation=self.tenant.organisation)
@@ -139,10 +125,11 @@ class ProductFormView(TenantViewMixin, TemplateView):
                     **form.cleaned_data,
                 )
             except (DomainError, ValidationError) as exc:
+                # A taken SKU comes back on its field ("sku_code"), as in the API, and the
+                # sentence of the refusal above the form.
                 apply_to_form(form, exc)
-            except IntegrityError:
-                # Another admin saved the same product and SKU a moment earlier.
-                form.add_error("sku_code", _("This product and SKU are already in the catalog."))
+                if isinstance(exc, DomainError) and not form.non_field_errors():
+                    form.add_error(None, error_message(exc))
             else:
                 if self.product is None:
                     messages.success(

@@ -9,7 +9,6 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -28,7 +27,7 @@ from msp_portal.tenancy.views_base import TenantViewMixin
 from .. import selectors, services, tables
 from ..filters import NO_COST_CENTER, LicenseFilter
 from ..forms import AssignForm, BulkMoveForm, MoveForm
-from ..models import CostCenter, Subscription
+from ..models import CostCenter
 
 LICENSES_PER_PAGE = 50
 
@@ -42,27 +41,19 @@ class LicensingViewMixin(TenantViewMixin):
 
     def load_objects(self):
         organisation = self.tenant.organisation
+        # Each raises NotFound (the 404 page) for an id that is missing or another organisation's.
         if "subscription_id" in self.kwargs:
-            self.subscription = (
-                Subscription.objects.for_tenant(organisation)
-                .select_related("product")
-                .filter(pk=self.kwargs["subscription_id"])
-                .first()
+            self.subscription = selectors.subscription_get(
+                organisation=organisation, subscription_id=self.kwargs["subscription_id"]
             )
-            if self.subscription is None:
-                raise Http404
         if "license_id" in self.kwargs:
-            self.license = (
-                selectors.license_list(organisation=organisation).filter(pk=self.kwargs["license_id"]).first()
+            self.license = selectors.license_get(
+                organisation=organisation, license_id=self.kwargs["license_id"]
             )
-            if self.license is None:
-                raise Http404
         if "cost_center_id" in self.kwargs:
-            self.cost_center = (
-                CostCenter.objects.for_tenant(organisation).filter(pk=self.kwargs["cost_center_id"]).first()
+            self.cost_center = selectors.cost_center_get(
+                organisation=organisation, cost_center_id=self.kwargs["cost_center_id"]
             )
-            if self.cost_center is None:
-                raise Http404
 
     @property
     def can_manage(self) -> bool:
@@ -106,11 +97,7 @@ class LicensingViewMixin(TenantViewMixin):
             return None
 
     def cost_centers(self) -> list[CostCenter]:
-        return list(
-            CostCenter.objects.for_tenant(self.tenant.organisation)
-            .only("pk", "code", "name")
-            .order_by("code")
-        )
+        return selectors.cost_center_choices(organisation=self.tenant.organisation)
 
 
 # --- the over-allocation overview ---------------------------------------------------------------
@@ -308,7 +295,7 @@ class LicenseAssignView(RowActionMixin, View):
                 form, subscription_id=self.license.subscription_id, license_id=self.license.pk
             )
             if assigned is not None:
-                license = selectors.license_list(organisation=self.tenant.organisation).get(pk=assigned.pk)
+                license = selectors.license_get(organisation=self.tenant.organisation, license_id=assigned.pk)
                 return self.answer(
                     message=_("License of %(product)s assigned to %(who)s.")
                     % {"product": license.subscription.product.name, "who": _assignee_label(license)},
@@ -343,9 +330,7 @@ class LicenseUnassignView(RowActionMixin, View):
     def post(self, request, *args, **kwargs):
         who = _assignee_label(self.license)
         services.license_unassign(tenant=self.tenant, acting_user=request.user, license_id=self.license.pk)
-        remaining = (
-            selectors.license_list(organisation=self.tenant.organisation).filter(pk=self.license.pk).first()
-        )
+        remaining = selectors.license_find(organisation=self.tenant.organisation, license_id=self.license.pk)
         message = (
             _("%(who)s no longer has this license; it is back in the pool.") % {"who": who}
             if remaining is not None
@@ -369,7 +354,7 @@ class LicenseMoveView(RowActionMixin, View):
             )
         except DomainError as exc:
             return self.answer(message=error_message(exc), error=True, license=self.license, status=422)
-        license = selectors.license_list(organisation=self.tenant.organisation).get(pk=self.license.pk)
+        license = selectors.license_get(organisation=self.tenant.organisation, license_id=self.license.pk)
         return self.answer(
             message=_("Moved to %(code)s.") % {"code": license.cost_center.code}
             if license.cost_center

@@ -3,7 +3,6 @@ the list of purchases. The cart lives in the session (licensing.cart); the purch
 one service call, all or nothing, once per request key."""
 
 from django.contrib import messages
-from django.db import IntegrityError
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -42,9 +41,7 @@ from ..models import CostCenter, Purchase
 def cart_summary(organisation, cart: Cart, cost_centers: dict[int, CostCenter] | None = None) -> CartSummary:
     """The cart as its pages show it. Products no longer in the distributor's catalog are
     taken out of ``cart`` (the caller saves it)."""
-    products = {
-        p.pk: p for p in selectors.catalog_for(organisation=organisation).filter(pk__in=list(cart.items))
-    }
+    products = selectors.products_by_id(organisation=organisation, product_ids=cart.items)
     return summarize(cart, products, cost_centers, billing_currency=organisation.currency)
 
 
@@ -109,10 +106,8 @@ class CartAddView(CartMixin, View):
         if not form.is_valid():
             messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
             return redirect(back)
-        product = (
-            selectors.catalog_for(organisation=self.tenant.organisation)
-            .filter(pk=form.cleaned_data["product_id"], is_active=True)
-            .first()
+        product = selectors.product_on_sale(
+            organisation=self.tenant.organisation, product_id=form.cleaned_data["product_id"]
         )
         if product is None:
             messages.error(request, _("This product is not in your distributor's catalog."))
@@ -245,28 +240,47 @@ class CartCostCentersView(CartMixin, TemplateView):
         return self.page(view, cost_centers, target=request.GET.get("target", ""))
 
     def post(self, request, *args, **kwargs):
-        # Long because: one form with four buttons (save, assign to a cost center, create a cost
-        # center, continue) that all first keep what was typed on each line; one method per
-        # button is the next step.
+        """One form with four buttons: save, assign lines to a cost center, create a cost
+        center, continue. Whatever the button, what was typed on each line is kept first (as a
+        draft when it does not add up yet), so that no action loses it."""
         cart = self.get_cart()
-        organisation = self.tenant.organisation
-        cost_centers = cost_center_map(organisation)
+        cost_centers = cost_center_map(self.tenant.organisation)
         view = self.load_view(cart, with_cost_centers=True)
         action = request.POST.get("action", "save")
         target = request.POST.get("target", "")
-        failed = False
+        failed = self.keep_typed(cart, view, cost_centers)
+        new_cc_form = CostCenterCreateForm(request.POST if action == "create_cost_center" else None)
+        if action in ("assign_selection", "assign_all"):
+            failed = self.assign_chosen(cart, view, cost_centers, action=action, target=target)
+        elif action == "create_cost_center":
+            created = self.create_cost_center(new_cc_form)
+            if created is None:
+                failed = True
+            else:
+                target = str(created.pk)
+                cost_centers[created.pk] = created
+        self.save_cart(cart)
+        if not failed and action == "continue" and self.ready_to_confirm(cart, view):
+            return self.to("cart-confirm")
+        if failed or action == "continue":
+            return self.page(view, cost_centers, target=target, new_cc_form=new_cc_form, status=422)
+        if action == "save":
+            messages.success(request, _("Cost center assignments saved."))
+        return self.to("cart-cost-centers", f"target={target}" if target else "")
 
-        # Whatever the button, what was typed on each line is kept first (as a draft when it
-        # does not add up yet), so that no action loses it.
+    def keep_typed(self, cart: Cart, view: CartSummary, cost_centers: dict[int, CostCenter]) -> bool:
+        """Keep in the cart what the form says of each line; True when a line does not add up
+        (its reason is on the line)."""
+        failed = False
         for line in view.lines:
-            if field_name(line.product.pk, "mode") not in request.POST:
+            if field_name(line.product.pk, "mode") not in self.request.POST:
                 # A line the form did not send (added in another tab meanwhile) stays as it is.
                 line.assignment = assignment_from_cart(
                     line.product.pk, line.quantity, cart.allocations_of(line.product.pk)
                 )
                 continue
             assignment = assignment_from_post(
-                request.POST,
+                self.request.POST,
                 product_id=line.product.pk,
                 quantity=line.quantity,
                 product_name=line.product.name,
@@ -276,56 +290,49 @@ class CartCostCentersView(CartMixin, TemplateView):
                 cart.set_allocations(line.product.pk, assignment.pairs)
             line.assignment, line.error = assignment, assignment.error
             failed = failed or bool(assignment.error)
+        return failed
 
-        new_cc_form = CostCenterCreateForm(request.POST if action == "create_cost_center" else None)
-        if action in ("assign_selection", "assign_all"):
-            chosen = self.chosen_lines(request, view, action)
-            target_id = self.target_id(target, cost_centers)
-            if target_id is False:
-                messages.error(request, _("Choose the cost center to assign to."))
-                failed = True
-            elif not chosen:
-                messages.error(request, _("Tick the lines to assign first."))
-                failed = True
-            else:
-                cart.assign([line.product.pk for line in chosen], target_id)
-                for line in chosen:
-                    line.assignment = assignment_from_cart(
-                        line.product.pk, line.quantity, cart.allocations_of(line.product.pk)
-                    )
-                    line.error = ""
-                failed = any(line.error for line in view.lines)
-                name = cost_centers[target_id].code if target_id else _("no cost center")
-                messages.success(
-                    request,
-                    ngettext(
-                        "Every license of %(count)d line now goes to %(cost_center)s.",
-                        "Every license of %(count)d lines now goes to %(cost_center)s.",
-                        len(chosen),
-                    )
-                    % {"count": len(chosen), "cost_center": name},
-                )
-        elif action == "create_cost_center":
-            created = self.create_cost_center(new_cc_form)
-            if created is None:
-                failed = True
-            else:
-                target = str(created.pk)
-                cost_centers[created.pk] = created
-        self.save_cart(cart)
+    def assign_chosen(
+        self, cart: Cart, view: CartSummary, cost_centers: dict[int, CostCenter], *, action: str, target: str
+    ) -> bool:
+        """Every license of the chosen lines (all, or the ticked ones) to the toolbar's cost
+        center; True when something is still wrong (no cost center or no line chosen, or another
+        line that does not add up)."""
+        chosen = self.chosen_lines(self.request, view, action)
+        target_id = self.target_id(target, cost_centers)
+        if target_id is False:
+            messages.error(self.request, _("Choose the cost center to assign to."))
+            return True
+        if not chosen:
+            messages.error(self.request, _("Tick the lines to assign first."))
+            return True
+        cart.assign([line.product.pk for line in chosen], target_id)
+        for line in chosen:
+            line.assignment = assignment_from_cart(
+                line.product.pk, line.quantity, cart.allocations_of(line.product.pk)
+            )
+            line.error = ""
+        name = cost_centers[target_id].code if target_id else _("no cost center")
+        messages.success(
+            self.request,
+            ngettext(
+                "Every license of %(count)d line now goes to %(cost_center)s.",
+                "Every license of %(count)d lines now goes to %(cost_center)s.",
+                len(chosen),
+            )
+            % {"count": len(chosen), "cost_center": name},
+        )
+        return any(line.error for line in view.lines)
 
-        if not failed and action == "continue":
-            if view.is_empty or view.has_problems:
-                messages.error(request, _("Fix the lines marked below before continuing."))
-            elif cart.unbalanced():  # a line left unchanged that was already a broken draft
-                messages.error(request, _("Some lines are not fully assigned yet."))
-            else:
-                return self.to("cart-confirm")
-        if failed or action == "continue":
-            return self.page(view, cost_centers, target=target, new_cc_form=new_cc_form, status=422)
-        if action == "save":
-            messages.success(request, _("Cost center assignments saved."))
-        return self.to("cart-cost-centers", f"target={target}" if target else "")
+    def ready_to_confirm(self, cart: Cart, view: CartSummary) -> bool:
+        """Whether "Continue" may go on to the confirmation; says why not otherwise."""
+        if view.is_empty or view.has_problems:
+            messages.error(self.request, _("Fix the lines marked below before continuing."))
+        elif cart.unbalanced():  # a line left unchanged that was already a broken draft
+            messages.error(self.request, _("Some lines are not fully assigned yet."))
+        else:
+            return True
+        return False
 
     def chosen_lines(self, request, view: CartSummary, action: str) -> list[CartLine]:
         if action == "assign_all":
@@ -378,10 +385,6 @@ class CartCostCentersView(CartMixin, TemplateView):
 # --- confirm -----------------------------------------------------------------------------------------
 
 
-def purchase_by_key(organisation, key: str) -> Purchase | None:
-    return Purchase.objects.for_tenant(organisation).filter(idempotency_key=key).first()
-
-
 class CartConfirmView(CartMixin, TemplateView):
     """The order as it will be made, and the acknowledgement. The form carries the request key
     generated when the page is shown: a double click, a retry or a second tab confirm once."""
@@ -419,7 +422,7 @@ class CartConfirmView(CartMixin, TemplateView):
             return self.to("cart-confirm")
         key = form.cleaned_data["key"]
         if not cart.is_empty and key != cart.checkout_key:
-            existing = purchase_by_key(organisation, key)
+            existing = selectors.purchase_by_key(organisation=organisation, key=key)
             if existing is not None:
                 return self.done(existing, created=False)
             messages.error(
@@ -438,12 +441,6 @@ class CartConfirmView(CartMixin, TemplateView):
         except DomainError as exc:
             self.place_errors(form, view, exc)
             return self.render_to_response(self.get_context_data(summary=view, form=form), status=422)
-        except IntegrityError:
-            # Two confirmations of the same key raced: the first one made the purchase.
-            existing = purchase_by_key(organisation, key)
-            if existing is None:
-                raise
-            return self.done(existing, created=False)
         return self.done(purchase, created=created)
 
     def done(self, purchase: Purchase, *, created: bool):

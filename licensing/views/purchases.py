@@ -1,16 +1,16 @@
 """An MSP's purchases: the list (with its CSV) and the printable statement of one."""
 
 from django.core.paginator import Paginator
-from django.http import Http404
-from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
+from msp_portal.api.filters import compact_query
 from msp_portal.csv_export import csv_response
 from msp_portal.tenancy.choices import OrganisationKind, Perm
 from msp_portal.tenancy.views_base import TenantViewMixin
 
-from .. import selectors
+from .. import selectors, tables
 from ..cart import display_price
+from ..filters import PurchaseFilter
 
 PURCHASES_PER_PAGE = 25
 
@@ -23,61 +23,35 @@ class PurchaseAccessMixin(TenantViewMixin):
 
 
 class PurchaseListView(PurchaseAccessMixin, TemplateView):
+    """The MSP's purchases, searched with the API's filter set; ``?format=csv`` downloads the
+    purchases the search selects, one row per line (licensing/tables.py)."""
+
     template_name = "licensing/purchase_list.html"
 
     def get(self, request, *args, **kwargs):
         organisation = self.tenant.organisation
+        data = compact_query(request.GET)
+        purchases = selectors.purchase_list(organisation=organisation)
+        filters = PurchaseFilter(data, queryset=purchases)
+        selected = filters.qs if filters.is_valid() else purchases.none()
         if request.GET.get("format") == "csv":
-            return self.csv()
-        page = Paginator(selectors.purchase_list(organisation), PURCHASES_PER_PAGE).get_page(
-            request.GET.get("page")
-        )
+            lines = selectors.purchase_export_lines(organisation=organisation, purchases=selected)
+            return csv_response(
+                f"purchases-{organisation.slug}.csv",
+                tables.PURCHASES.csv_header(),
+                tables.PURCHASES.csv_rows(lines),
+            )
+        page = Paginator(selected, PURCHASES_PER_PAGE).get_page(request.GET.get("page"))
         return self.render_to_response(
             self.get_context_data(
-                page_obj=page, purchases=list(page), can_buy=self.tenant.can(Perm.MANAGE_LICENSING)
+                filters=filters,
+                page_obj=page,
+                purchases=list(page),
+                table_columns=tables.PURCHASES.page_columns,
+                is_filtered="q" in data,
+                can_buy=self.tenant.can(Perm.MANAGE_LICENSING),
             )
         )
-
-    def csv(self):
-        organisation = self.tenant.organisation
-        header = [
-            _("Purchase"),
-            _("Confirmed"),
-            _("By"),
-            _("Product id"),
-            _("SKU id"),
-            _("Product"),
-            _("Quantity"),
-            _("Unit price"),
-            _("Line total"),
-            _("Currency"),
-            _("Cost centers"),
-        ]
-        lines = selectors.purchase_export_lines(organisation)
-
-        def allocation_text(line):
-            return "; ".join(
-                f"{a.cost_center.code if a.cost_center else _('none')}: {a.quantity}"
-                for a in line.allocations.all()
-            )
-
-        rows = (
-            [
-                line.purchase.number,
-                f"{line.purchase.created_at:%Y-%m-%d %H:%M}",
-                line.purchase.created_by.email,
-                line.product.product_code,
-                line.product.sku_code,
-                line.product.name,
-                line.quantity,
-                line.unit_price,
-                line.total,
-                line.purchase.currency,
-                allocation_text(line),
-            ]
-            for line in lines
-        )
-        return csv_response(f"purchases-{organisation.slug}.csv", header, rows)
 
 
 class PurchaseDetailView(PurchaseAccessMixin, TemplateView):
@@ -86,10 +60,10 @@ class PurchaseDetailView(PurchaseAccessMixin, TemplateView):
     template_name = "licensing/purchase_detail.html"
 
     def load_objects(self):
-        organisation = self.tenant.organisation
-        self.purchase = selectors.purchase_get(organisation, self.kwargs["purchase_id"])
-        if self.purchase is None:
-            raise Http404
+        # NotFound (the 404 page) for a purchase that is not this MSP's.
+        self.purchase = selectors.purchase_get(
+            organisation=self.tenant.organisation, purchase_id=self.kwargs["purchase_id"]
+        )
 
     def get(self, request, *args, **kwargs):
         lines = list(selectors.purchase_lines_of(self.tenant.organisation, self.purchase))

@@ -3,7 +3,6 @@ assignment, and the history with its CSV export."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -31,11 +30,11 @@ HISTORY_PER_PAGE = 50
 
 class SubscriptionMixin(LicensingViewMixin):
     def card(self) -> AllocationCard:
-        statuses = selectors.subscription_statuses(organisation=self.tenant.organisation)
-        status = next((s for s in statuses if s.subscription.pk == self.subscription.pk), None)
-        if status is None:
-            raise Http404
-        return allocation_card(status)
+        return allocation_card(
+            selectors.subscription_status(
+                organisation=self.tenant.organisation, subscription_id=self.subscription.pk
+            )
+        )
 
 
 class SubscriptionDetailView(SubscriptionMixin, TemplateView):

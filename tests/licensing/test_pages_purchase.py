@@ -384,7 +384,7 @@ def test_catalog_filters_and_csv(world, login, catalog):
         login(world.a.users["dist_reviewer"]).get(shop(world.a.distributor, "?format=csv")).streaming_content
     ).decode("utf-8-sig")
     header, *rows = distributor_csv.strip().splitlines()
-    assert header.startswith("Product id,SKU id,Name,Publisher")
+    assert header.startswith("Product id,SKU id,Product,Publisher")
     assert len(rows) == 4
 
 
@@ -428,7 +428,7 @@ def test_purchases_csv_lists_lines_with_cost_centers(world, login, buy, cost_cen
         login(world.a.users["msp_viewer"]).get(shop(world.a.msp, "purchases/?format=csv")).streaming_content
     ).decode("utf-8-sig")
     header, row = csv.strip().splitlines()
-    assert header.startswith("Purchase,Confirmed,By,Product id,SKU id,Product,Quantity")
+    assert header.startswith("Number,Confirmed,By,Lines,Total,Currency,Product id,SKU id,Product,Quantity")
     assert "PHONE-P1M" in row and ",3," in row and "37.50" in row and "HQ: 2; none: 1" in row
 
 
