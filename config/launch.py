@@ -14,36 +14,41 @@ prints the address and the demo accounts once the sign-in page answers. Ctrl-C (
 stops everything and exits 0; if a child dies on its own, the others are stopped and the exit
 status is 1.
 
-Long because: run, test and manage share one lifecycle (embedded servers, signals, child
-processes, the order of shutdown), which reads best top to bottom in one place.
+The child processes live in :mod:`config.processes`, the system tools of the suite in
+:mod:`config.system_tools`.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import ctypes
 import hashlib
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 from config.embedded import BASE_DIR, VAR_DIR, EmbeddedServiceError, services_running
+from config.processes import (
+    STOP_TIMEOUT,
+    Child,
+    Signals,
+    StopRequested,
+    http_status,
+    port_is_free,
+    run_foreground,
+    stop_children,
+)
+from config.system_tools import system_tools_ensure
 
 DEFAULT_PORT = 8000
 DEFAULT_SETTINGS = "config.settings.dev"
 READY_PATH = "/accounts/login/"
 READY_TIMEOUT = 180  # seconds for gunicorn to answer once the preparation is done
 ANSWER_GRACE = 10  # seconds to wait for 200 once the sign-in page answers something else
-STOP_TIMEOUT = 10  # seconds a child gets to stop after SIGTERM before it is killed
 
 log = logging.getLogger("config.launch")
 
@@ -59,152 +64,6 @@ def _setup_logging() -> None:
 
 def _say(message: str = "") -> None:
     print(message, flush=True)
-
-
-# ---------------------------------------------------------------------------------------------
-# Child processes
-# ---------------------------------------------------------------------------------------------
-
-
-try:
-    # Loaded before any fork: only the prctl() call itself runs between fork and exec.
-    _LIBC = ctypes.CDLL(None, use_errno=True) if sys.platform.startswith("linux") else None
-except OSError:
-    _LIBC = None
-
-
-def _die_with_parent() -> None:
-    """In the child, before exec: receive SIGTERM when the launcher dies (even by SIGKILL)."""
-    if _LIBC is not None:
-        pr_set_pdeathsig = 1
-        _LIBC.prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0)
-
-
-class Child:
-    """A long-running child process whose output is copied to ours, each line prefixed."""
-
-    def __init__(self, name: str, command: list[str], env: dict[str, str]):
-        self.name = name
-        self.command = command
-        self.env = env
-        self.process: subprocess.Popen | None = None
-        self._pump: threading.Thread | None = None
-
-    def start(self) -> None:
-        # A session of its own: Ctrl-C in the terminal reaches only the launcher, which stops
-        # the children in order and then the embedded servers.
-        self.process = subprocess.Popen(
-            self.command,
-            cwd=BASE_DIR,
-            env=self.env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=_die_with_parent if _LIBC is not None else None,
-        )
-
-    def copy_output(self, width: int) -> None:
-        """Copy the child's output to ours in a thread (started once every child is spawned:
-        preexec_fn must not run while other threads exist)."""
-        prefix = f"{self.name:<{width}} | ".encode()
-        self._pump = threading.Thread(target=self._copy_output, args=(prefix,), daemon=True)
-        self._pump.start()
-
-    def _copy_output(self, prefix: bytes) -> None:
-        assert self.process is not None and self.process.stdout is not None
-        out = sys.stdout.buffer
-        for line in iter(self.process.stdout.readline, b""):
-            with contextlib.suppress(OSError, ValueError):
-                out.write(prefix + line)
-                out.flush()
-
-    @property
-    def pid(self) -> int | None:
-        return self.process.pid if self.process else None
-
-    def poll(self) -> int | None:
-        return self.process.poll() if self.process else None
-
-    def terminate(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                self.process.terminate()
-
-    def kill_group(self) -> None:
-        """SIGKILL whatever is left in the child's process group (pool processes, workers)."""
-        if self.process is None:
-            return
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.process.wait(5)
-        if self._pump is not None:
-            self._pump.join(2)
-
-
-def _stop_children(children: list[Child]) -> None:
-    running = [child for child in children if child.poll() is None]
-    if running:
-        log.info("Stopping %s...", ", ".join(child.name for child in running))
-    for child in reversed(running):
-        child.terminate()
-    deadline = time.monotonic() + STOP_TIMEOUT
-    while time.monotonic() < deadline and any(child.poll() is None for child in running):
-        time.sleep(0.1)
-    for child in running:
-        if child.poll() is None:
-            log.warning("%s did not stop within %s s: killing it.", child.name, STOP_TIMEOUT)
-    for child in children:
-        child.kill_group()
-
-
-class StopRequested(Exception):
-    """SIGINT, SIGTERM or SIGHUP arrived."""
-
-
-class Signals:
-    """Turns the stop signals into a flag that the supervising loops check between steps."""
-
-    def __init__(self) -> None:
-        self.received: int | None = None
-
-    def install(self) -> None:
-        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-            signal.signal(signum, self._handle)
-
-    def _handle(self, signum, frame) -> None:
-        self.received = signum
-
-    def check(self) -> None:
-        if self.received is not None:
-            raise StopRequested
-
-    @staticmethod
-    def ignore() -> None:
-        """While stopping: a second Ctrl-C must not interrupt the stopping of the servers."""
-        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-            signal.signal(signum, signal.SIG_IGN)
-
-
-def _port_is_free(port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def _http_status(url: str) -> int | None:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (our own server)
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
-    except (urllib.error.URLError, OSError):
-        return None
 
 
 def _banner(url: str, elapsed: float) -> str:
@@ -261,7 +120,7 @@ def _child_env(url: str | None = None) -> dict[str, str]:
 
 def run() -> int:
     port = int(os.environ.get("PORT") or DEFAULT_PORT)
-    if not _port_is_free(port):
+    if not port_is_free(port):
         log.error(
             "Port %s is already in use; choose another one, e.g. `PORT=%s make run`.",
             port,
@@ -283,7 +142,7 @@ def run() -> int:
                 # Children first, while PostgreSQL and Redis are still up; the servers are
                 # stopped when services_running() exits.
                 signals.ignore()
-                _stop_children(children)
+                stop_children(children)
     except StopRequested:
         log.info("%s received: stopped.", signal.Signals(signals.received).name)
         return 0
@@ -293,14 +152,26 @@ def run() -> int:
 
 
 def _serve(port: int, started: float, signals: Signals, children: list[Child]) -> int:
-    """Prepare, start the children, supervise them; returns the exit status of `run`.
-
-    Long because: preparing, starting, waiting for the sign-in page and supervising are one
-    sequence whose order on failure and shutdown is the point; steps apart would pass the same
-    children, signals and environment around."""
+    """Prepare, start the children, supervise them; returns the exit status of `run`. The
+    children are added to ``children`` as they start, so the caller stops them on any exit."""
     url = f"http://127.0.0.1:{port}/"
     signals.check()
     env = _child_env(url)
+    if not _prepare_in_child(env, signals):
+        return 1
+    children += _portal_children(port, env)
+    for child in children:
+        child.start()
+        log.info("Started %s (pid %s).", child.name, child.pid)
+    width = max(len(child.name) for child in children)
+    for child in children:
+        child.copy_output(width)
+    return _supervise(url, started, signals, children)
+
+
+def _prepare_in_child(env: dict[str, str], signals: Signals) -> bool:
+    """migrate, collectstatic and the demo data in a child process (Django is never loaded in
+    the launcher), stopped if we are asked to stop."""
     log.info("Preparing the database, static files and demo data...")
     prepare = subprocess.Popen(
         [sys.executable, "-m", "config.launch", "_prepare"],
@@ -320,11 +191,14 @@ def _serve(port: int, started: float, signals: Signals, children: list[Child]) -
     signals.check()
     if prepare.returncode != 0:
         log.error("Preparation failed (exit status %s): see the output above.", prepare.returncode)
-        return 1
+        return False
+    return True
 
+
+def _portal_children(port: int, env: dict[str, str]) -> list[Child]:
     python = sys.executable
     celery = [python, "-m", "celery", "-A", "config"]
-    children += [
+    return [
         Child("web", [
             python, "-m", "gunicorn", "config.wsgi",
             "--bind", f"127.0.0.1:{port}",
@@ -340,13 +214,11 @@ def _serve(port: int, started: float, signals: Signals, children: list[Child]) -
             *celery, "beat", "-l", "info", "--schedule", str(VAR_DIR / "celerybeat-schedule"),
         ], env),
     ]  # fmt: skip
-    for child in children:
-        child.start()
-        log.info("Started %s (pid %s).", child.name, child.pid)
-    width = max(len(child.name) for child in children)
-    for child in children:
-        child.copy_output(width)
 
+
+def _supervise(url: str, started: float, signals: Signals, children: list[Child]) -> int:
+    """Until a stop signal (StopRequested) or a child's death (1): say the address once the
+    sign-in page answers 200, or give up with the reason when it never does."""
     ready_url = url + READY_PATH.lstrip("/")
     deadline = time.monotonic() + READY_TIMEOUT
     ready = False
@@ -356,13 +228,11 @@ def _serve(port: int, started: float, signals: Signals, children: list[Child]) -
         for child in children:
             if child.poll() is not None:
                 log.error(
-                    "%s exited unexpectedly (exit status %s): stopping the others.",
-                    child.name,
-                    child.poll(),
+                    "%s exited unexpectedly (exit status %s): stopping the others.", child.name, child.poll()
                 )
                 return 1
         if not ready:
-            status = _http_status(ready_url)
+            status = http_status(ready_url)
             if status == 200:
                 ready = True
                 _say(_banner(url, time.monotonic() - started))
@@ -371,11 +241,7 @@ def _serve(port: int, started: float, signals: Signals, children: list[Child]) -
                 # may still be booting), then report instead of waiting for the full timeout.
                 first_answer = first_answer or time.monotonic()
                 if time.monotonic() - first_answer > ANSWER_GRACE:
-                    log.error(
-                        "%s answers HTTP %s instead of 200: see the web log above.",
-                        ready_url,
-                        status,
-                    )
+                    log.error("%s answers HTTP %s instead of 200: see the web log above.", ready_url, status)
                     return 1
             elif time.monotonic() > deadline:
                 log.error("%s did not answer within %s s.", ready_url, READY_TIMEOUT)
@@ -449,71 +315,6 @@ def _prepare() -> int:
     return 0
 
 
-def _run_foreground(command: list[str], env: dict[str, str]) -> int:
-    """Run a command in our process group: Ctrl-C reaches it directly (pytest reports it and
-    exits); SIGTERM sent to us is passed on to it."""
-    process = subprocess.Popen(command, cwd=BASE_DIR, env=env)
-
-    def forward(signum, frame):
-        with contextlib.suppress(ProcessLookupError):
-            process.send_signal(signum)
-
-    previous = {
-        signal.SIGINT: signal.signal(signal.SIGINT, signal.SIG_IGN),
-        signal.SIGTERM: signal.signal(signal.SIGTERM, forward),
-        signal.SIGHUP: signal.signal(signal.SIGHUP, forward),
-    }
-    try:
-        return process.wait()
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-
-
-# What the suite needs from the system besides Python packages: Debian's chromium for the
-# browser journeys (never a browser downloaded by Playwright) and GNU gettext for the check that
-# every translatable string is in the French catalogue.
-SYSTEM_TOOLS = {"chromium": Path("/usr/bin/chromium"), "gettext": Path("/usr/bin/xgettext")}
-
-
-def _system_tools_missing() -> list[str]:
-    chromium = Path(os.environ.get("CHROMIUM_PATH", SYSTEM_TOOLS["chromium"]))
-    paths = {**SYSTEM_TOOLS, "chromium": chromium}
-    return [package for package, path in paths.items() if not path.exists()]
-
-
-def _system_tools_ensure() -> bool:
-    """Install what is missing when we may (root, with apt-get); else say the one command to
-    run and stop, rather than let the suite end in a wall of fixture errors."""
-    missing = _system_tools_missing()
-    if not missing:
-        return True
-    command = ["apt-get", "install", "-y", "-qq", *missing]
-    can_install = hasattr(os, "geteuid") and os.geteuid() == 0 and Path("/usr/bin/apt-get").exists()
-    if not can_install:
-        log.error(
-            "The tests need %s. Install it, then run `make test` again:\n    sudo apt-get install %s",
-            " and ".join(missing),
-            " ".join(missing),
-        )
-        return False
-    log.info("Installing %s (apt-get, once)...", " and ".join(missing))
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    update = subprocess.run(["apt-get", "update", "-qq"], env=env, stdin=subprocess.DEVNULL)
-    installed = update.returncode == 0 and (
-        subprocess.run(command, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL).returncode == 0
-    )
-    still_missing = _system_tools_missing()
-    if not installed or still_missing:
-        log.error(
-            "Could not install %s: run `%s` and try again.",
-            " and ".join(still_missing or missing),
-            " ".join(command),
-        )
-        return False
-    return True
-
-
 def _parallel(pytest_args: list[str]) -> list[str]:
     """One pytest-xdist worker per core, each on its own test database (pytest-django suffixes
     its name), a module's tests on one worker so a module's shared data is built once; unless
@@ -524,7 +325,7 @@ def _parallel(pytest_args: list[str]) -> list[str]:
 
 
 def test(pytest_args: list[str]) -> int:
-    if not _system_tools_ensure():
+    if not system_tools_ensure():
         return 1
     try:
         with services_running():
@@ -533,7 +334,7 @@ def test(pytest_args: list[str]) -> int:
             # (say, the dev settings) would take precedence over it. Use --ds to choose another.
             env.pop("DJANGO_SETTINGS_MODULE", None)
             env["PYTHONUNBUFFERED"] = "1"
-            code = _run_foreground(
+            code = run_foreground(
                 [sys.executable, "-m", "pytest", *_parallel(pytest_args), *pytest_args], env
             )
     except EmbeddedServiceError as error:
@@ -551,7 +352,7 @@ def manage(args: list[str]) -> int:
     try:
         with services_running():
             env = _child_env()
-            return _run_foreground([sys.executable, str(BASE_DIR / "manage.py"), *args], env)
+            return run_foreground([sys.executable, str(BASE_DIR / "manage.py"), *args], env)
     except EmbeddedServiceError as error:
         log.error("%s", error)
         return 1
