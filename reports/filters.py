@@ -4,10 +4,12 @@ import datetime as dt
 
 import django_filters
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from msp_portal.api.filters import StrictFilterSet
+from msp_portal.api.filters import StrictFilterSet, compact_query
 from msp_portal.calendar import add_months
 from msp_portal.numbers import whole_number
 from msp_portal.tenancy.models import Organisation
@@ -64,6 +66,29 @@ class UsageReportFilter(StrictFilterSet):
 
     def filter_msp(self, queryset, name, value):
         return queryset.filter(organisation__slug=value)
+
+    def chosen_period(self) -> str:
+        """The period the page shows: 'last12' (the default, also when a filter is refused),
+        'all' or a year."""
+        if not self.is_valid():
+            return "last12"
+        return (self.form.cleaned_data.get("period") or "last12").strip().lower()
+
+
+def filtered(filters: django_filters.FilterSet) -> QuerySet:
+    """What a page lists: the filtered rows, or none while a filter is refused (the page shows
+    why next to its filters; the API answers 400 instead)."""
+    return filters.qs if filters.is_valid() else filters.queryset.none()
+
+
+def report_list_query(query: QueryDict, *, is_distributor: bool) -> QueryDict:
+    """The list page's filters from its query string: fields the form sent empty dropped, and a
+    distributor's queue showing the reports under review unless the person asked for a state or
+    for every state. The API has no such default: a program asks for what it wants."""
+    data = compact_query(query)
+    if is_distributor and "state" not in data and not data.get("all_states"):
+        data.setlist("state", [ReportState.UNDER_REVIEW])
+    return data
 
 
 def msp_choices(distributor: Organisation) -> list[tuple[str, str]]:

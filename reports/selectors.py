@@ -2,6 +2,7 @@
 reports, a distributor the reports of the MSPs it serves (the greppable cross-tenant read)."""
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -21,10 +22,12 @@ from django.db.models.functions import Coalesce, Round
 from django.urls import reverse
 from django.utils import timezone
 
+from msp_portal.errors import NotFound
 from msp_portal.money import round_money
 from msp_portal.tenancy.choices import Perm
 from msp_portal.tenancy.models import Organisation
 from msp_portal.tenancy.resolve import TenantContext
+from msp_portal.tenancy.selectors import one_or_not_found
 
 from .choices import EDITABLE_STATES, STATE_TONES, EventKind, ReportState
 from .models import LineComment, MspAccountSettings, ReportEvent, ReportPenalty, UsageReport, UsageReportLine
@@ -56,6 +59,52 @@ def usage_report_list(*, tenant: TenantContext) -> QuerySet:
     )
 
 
+def usage_report_list_with_totals(*, tenant: TenantContext) -> QuerySet:
+    """The reports of the list page, its CSV and the API's list (filter with UsageReportFilter),
+    each with its totals (with_totals). A distributor's review queue comes oldest submission
+    first, an MSP's reports newest cycle first; the id breaks ties so pages never overlap."""
+    reports = with_totals(usage_report_list(tenant=tenant))
+    if tenant.organisation.is_distributor:
+        return reports.order_by("submitted_at", "cycle", "pk")
+    return reports.order_by("-cycle", "pk")
+
+
+def usage_report_export(reports: QuerySet) -> Iterator[UsageReport]:
+    """The reports of a (filtered) list for its CSV, read in chunks: a download of years of
+    reports never holds them all in memory."""
+    return reports.iterator(chunk_size=500)
+
+
+def no_usage_reports() -> QuerySet:
+    """An empty queryset of reports: what the API schema reads the list's model from."""
+    return UsageReport.objects.none()
+
+
+def no_line_comments() -> QuerySet:
+    """An empty queryset of comments, for the API schema (as no_usage_reports)."""
+    return LineComment.objects.none()
+
+
+def no_organisations() -> QuerySet:
+    """An empty queryset of organisations, for the API schema of the MSP accounts list."""
+    return Organisation.objects.none()
+
+
+def report_get(*, tenant: TenantContext, report_id: int) -> UsageReport:
+    """The report with that id among those the tenant may see (its own, or a served MSP's), or
+    NotFound: another organisation's id reads exactly like a missing one (docs/tenancy.md)."""
+    queryset = report_queryset(tenant=tenant).select_related(
+        "organisation", "organisation__distributor", "submitted_by", "reviewed_by"
+    )
+    return one_or_not_found(queryset, pk=report_id)
+
+
+def line_get(*, report: UsageReport, line_id: int) -> UsageReportLine:
+    """One line of the report, with its comments and whether the MSP explained it (as
+    report_lines gives them), or NotFound when the report has no such line."""
+    return one_or_not_found(_lines_with_comments(report), pk=line_id)
+
+
 def usage_report_get(*, tenant: TenantContext, report_id: int, for_update: bool = False) -> UsageReport:
     """The report, or UsageReport.DoesNotExist when it is not visible to this tenant."""
     queryset = report_queryset(tenant=tenant)
@@ -66,17 +115,28 @@ def usage_report_get(*, tenant: TenantContext, report_id: int, for_update: bool 
     ).get(pk=report_id)
 
 
-def report_lines(*, report: UsageReport) -> list[UsageReportLine]:
-    """The report's lines with their comment threads and whether the MSP explained them, in a
-    fixed number of queries whatever the number of lines."""
+def _lines_with_comments(report: UsageReport) -> QuerySet:
     comments = LineComment.objects.for_tenant(report.organisation).select_related(
         "author", "author_organisation"
     )
-    return list(
-        with_msp_comment(UsageReportLine.objects.for_tenant(report.organisation).filter(report=report))
-        .prefetch_related(Prefetch("comments", queryset=comments))
-        .order_by("position", "pk")
-    )
+    return with_msp_comment(
+        UsageReportLine.objects.for_tenant(report.organisation).filter(report=report)
+    ).prefetch_related(Prefetch("comments", queryset=comments))
+
+
+def report_lines(*, report: UsageReport) -> list[UsageReportLine]:
+    """The report's lines with their comment threads and whether the MSP explained them, in a
+    fixed number of queries whatever the number of lines."""
+    return list(_lines_with_comments(report).order_by("position", "pk"))
+
+
+def report_lines_for_export(*, report: UsageReport) -> list[UsageReportLine]:
+    """The report's lines (report_lines) for its CSV, each holding its report, so that the
+    currency of a line's amount costs no query per line."""
+    lines = report_lines(report=report)
+    for line in lines:
+        line.report = report
+    return lines
 
 
 def unexplained_lines(*, report: UsageReport) -> list[UsageReportLine]:
@@ -346,6 +406,14 @@ def report_page(*, tenant: TenantContext, report: UsageReport) -> ReportPage:
         can_comment=(is_own and editable and tenant.can(Perm.EDIT_REPORTS))
         or (not is_own and report.state != ReportState.APPROVED and tenant.can(Perm.REVIEW_REPORTS)),
     )
+
+
+def line_row_get(page: ReportPage, line_id: int) -> LineRow:
+    """The row of ``line_id`` on a prepared report page, or NotFound (the line is not in it)."""
+    row = next((row for row in page.rows if row.line.pk == line_id), None)
+    if row is None:
+        raise NotFound()
+    return row
 
 
 def report_has_line(*, report: UsageReport, line_id: int) -> bool:

@@ -5,7 +5,6 @@ selector, and render."""
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -13,7 +12,6 @@ from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import TemplateView
 
-from msp_portal.api.filters import compact_query
 from msp_portal.csv_export import csv_response
 from msp_portal.exceptions import DomainError, error_message
 from msp_portal.numbers import whole_number
@@ -21,9 +19,9 @@ from msp_portal.tenancy.choices import Perm
 from msp_portal.tenancy.selectors import served_msp_get
 from msp_portal.tenancy.views_base import TenantViewMixin
 
-from . import selectors, services
+from . import selectors, services, tables
 from .choices import STATE_TONES, ReportState
-from .filters import UsageReportFilter, msp_choices
+from .filters import UsageReportFilter, filtered, msp_choices, report_list_query
 from .forms import CommentForm, RejectForm, SubmitForm
 
 REPORTS_PER_PAGE = 25
@@ -48,62 +46,52 @@ class ReportAccessMixin(TenantViewMixin):
     """Reports are readable by an MSP's members and by the serving distributor's reviewers."""
 
     def load_objects(self):
+        # Another organisation's report or line, or a line of another report: NotFound, the 404
+        # page (msp_portal.exceptions.DomainErrorMiddleware), whatever the method or the role.
         if "report_id" in self.kwargs:
             self.report = self.get_report()
-            if "line_id" in self.kwargs and not selectors.report_has_line(
-                report=self.report, line_id=self.kwargs["line_id"]
-            ):
-                raise Http404
+            if "line_id" in self.kwargs:
+                selectors.line_get(report=self.report, line_id=self.kwargs["line_id"])
 
     def check_read(self):
         if not (self.tenant.can(Perm.VIEW_OWN_REPORTS) or self.tenant.can(Perm.VIEW_SERVED_REPORTS)):
             raise PermissionDenied
 
     def get_report(self):
-        try:
-            return selectors.usage_report_get(tenant=self.tenant, report_id=self.kwargs["report_id"])
-        except selectors.UsageReport.DoesNotExist as exc:
-            raise Http404 from exc
+        return selectors.report_get(tenant=self.tenant, report_id=self.kwargs["report_id"])
 
 
 class ReportListView(ReportAccessMixin, TemplateView):
     """MSP: its reports (last 12 months or a calendar year with the annual record).
-    Distributor: the review queue across the MSPs it serves, oldest first."""
+    Distributor: the review queue across the MSPs it serves, oldest first. The page and its CSV
+    list the same reports (one filter set, shared with the API) under the same columns
+    (tables.MSP_REPORTS / tables.REVIEW_QUEUE)."""
 
     def get(self, request, *args, **kwargs):
         self.check_read()
         is_distributor = self.tenant.organisation.is_distributor
-        data = compact_query(request.GET)
-        if is_distributor and "state" not in data and not data.get("all_states"):
-            data.setlist("state", [ReportState.UNDER_REVIEW])
-        filters = UsageReportFilter(data, queryset=selectors.usage_report_list(tenant=self.tenant))
-        reports = filters.qs if filters.is_valid() else filters.queryset.none()
-        reports = (
-            reports.order_by("submitted_at", "cycle", "pk") if is_distributor else reports.order_by("-cycle")
+        table = tables.report_list_table(is_distributor=is_distributor)
+        data = report_list_query(request.GET, is_distributor=is_distributor)
+        filters = UsageReportFilter(
+            data, queryset=selectors.usage_report_list_with_totals(tenant=self.tenant)
         )
+        reports = filtered(filters)
         if request.GET.get("format") == "csv":
-            return self.csv(selectors.with_totals(reports))
-        page = Paginator(selectors.with_totals(reports), REPORTS_PER_PAGE).get_page(request.GET.get("page"))
-        period = (filters.form.cleaned_data.get("period") or "last12") if filters.is_valid() else "last12"
-        annual = None
-        if period.isdigit():
-            msp_slug = filters.form.cleaned_data.get("msp") if is_distributor else ""
-            msp = (
-                served_msp_get(distributor=self.tenant.organisation, msp_slug=msp_slug) if msp_slug else None
+            return csv_response(
+                f"usage-reports-{self.tenant.organisation.slug}.csv",
+                table.csv_header(),
+                table.csv_rows(selectors.usage_report_export(reports)),
             )
-            # An MSP this distributor does not serve has no record here (not everyone's totals).
-            annual = (
-                []
-                if msp_slug and msp is None
-                else selectors.annual_record(tenant=self.tenant, year=int(period), msp=msp)
-            )
+        page = Paginator(reports, REPORTS_PER_PAGE).get_page(request.GET.get("page"))
+        period = filters.chosen_period()
         context = self.get_context_data(
             filters=filters,
             page_obj=page,
             rows=[selectors.report_row(report) for report in page],
+            table_columns=table.page_columns,
             period=period,
             years=selectors.report_years(tenant=self.tenant),
-            annual=annual,
+            annual=self.annual_record(filters, period) if period.isdigit() else None,
             msp_options=msp_choices(self.tenant.organisation) if is_distributor else [],
             states=ReportState.choices,
             selected_states=data.getlist("state"),
@@ -112,47 +100,33 @@ class ReportListView(ReportAccessMixin, TemplateView):
         template = "reports/review_queue.html" if is_distributor else "reports/report_list.html"
         return render(request, template, context)
 
-    def csv(self, reports):
-        header = [
-            _("MSP"),
-            _("Cycle"),
-            _("State"),
-            _("Deadline (UTC)"),
-            _("How submitted"),
-            _("Submitted"),
-            _("PO number"),
-            _("Lines"),
-            _("Discrepancies"),
-            _("Amount"),
-            _("Currency"),
-        ]
-        rows = (
-            [
-                r.organisation.name,
-                f"{r.cycle:%Y-%m}",
-                r.get_state_display(),
-                f"{r.deadline:%Y-%m-%d %H:%M}",
-                r.get_submission_kind_display(),
-                f"{r.submitted_at:%Y-%m-%d %H:%M}" if r.submitted_at else "",
-                r.po_number,
-                r.line_count,
-                r.discrepancy_count,
-                r.amount,
-                r.currency,
-            ]
-            for r in reports.iterator(chunk_size=500)
-        )
-        return csv_response(f"usage-reports-{self.tenant.organisation.slug}.csv", header, rows)
+    def annual_record(self, filters: UsageReportFilter, period: str):
+        """The year's totals per product: a distributor's across its MSPs, or one MSP's."""
+        distributor = self.tenant.organisation if self.tenant.organisation.is_distributor else None
+        msp_slug = filters.form.cleaned_data.get("msp") if distributor else ""
+        msp = served_msp_get(distributor=distributor, msp_slug=msp_slug) if msp_slug else None
+        # An MSP this distributor does not serve has no record here (not everyone's totals).
+        if msp_slug and msp is None:
+            return []
+        return selectors.annual_record(tenant=self.tenant, year=int(period), msp=msp)
 
 
 class ReportDetailView(ReportAccessMixin, TemplateView):
+    """One report: its lines' grid, and its CSV (tables.REPORT_LINES gives both their columns)."""
+
     template_name = "reports/report_detail.html"
 
     def get(self, request, *args, **kwargs):
         self.check_read()
-        report = self.get_report()
+        report = self.report
         if request.GET.get("format") == "csv":
-            return self.csv(report)
+            lines = selectors.report_lines_for_export(report=report)
+            return csv_response(
+                f"usage-report-{report.organisation.slug}-{report.cycle:%Y-%m}.csv",
+                tables.REPORT_LINES.csv_header(),
+                # Written now, in the request's language ("yes" in the Explained column).
+                list(tables.REPORT_LINES.csv_rows(lines)),
+            )
         return render(request, self.template_name, self.report_context(report))
 
     def report_context(self, report, **extra):
@@ -160,6 +134,7 @@ class ReportDetailView(ReportAccessMixin, TemplateView):
         return self.get_context_data(
             report=report,
             page=page,
+            line_columns=tables.report_line_page_columns(currency=report.currency),
             state_tone=STATE_TONES[report.state],
             submit_form=SubmitForm(initial={"po_number": report.po_number, "note": report.note}),
             reject_form=RejectForm(lines=page.lines),
@@ -167,41 +142,6 @@ class ReportDetailView(ReportAccessMixin, TemplateView):
             line_base=line_base_url(self.tenant.organisation.slug, report.pk),
             **extra,
         )
-
-    def csv(self, report):
-        lines = selectors.report_lines(report=report)
-        header = [
-            _("Product id"),
-            _("SKU"),
-            _("Product"),
-            _("Unit type"),
-            _("Provided units"),
-            _("Used units"),
-            _("Over-provisioned %"),
-            _("Billable units"),
-            _("Unit price"),
-            _("Amount"),
-            _("Currency"),
-            _("Explained"),
-        ]
-        rows = [
-            [
-                line.product_code,
-                line.sku_code,
-                line.product_name,
-                line.unit_type,
-                line.provided_units,
-                "" if line.used_units is None else line.used_units,
-                "" if line.over_provisioned_percent is None else line.over_provisioned_percent,
-                line.billable_units,
-                line.unit_price,
-                selectors.line_amount(line),
-                report.currency,
-                _("yes") if line.has_msp_comment else "",
-            ]
-            for line in lines
-        ]
-        return csv_response(f"usage-report-{report.organisation.slug}-{report.cycle:%Y-%m}.csv", header, rows)
 
 
 class LineUpdateView(ReportAccessMixin, View):
@@ -237,9 +177,7 @@ class LineUpdateView(ReportAccessMixin, View):
             )
         report = self.get_report()
         page = selectors.report_page(tenant=self.tenant, report=report)
-        row = next((r for r in page.rows if r.line.pk == line_id), None)
-        if row is None:
-            raise Http404
+        row = selectors.line_row_get(page, line_id)
         return render(
             request,
             "reports/_line_update_response.html",
@@ -334,9 +272,7 @@ class CommentAddView(ReportAccessMixin, View):
         """The open thread (and, after a new comment, the line row and summary out of band)."""
         report = self.report
         page = selectors.report_page(tenant=self.tenant, report=report)
-        row = next((r for r in page.rows if r.line.pk == self.kwargs["line_id"]), None)
-        if row is None:
-            raise Http404
+        row = selectors.line_row_get(page, self.kwargs["line_id"])
         template = "reports/_comment_response.html" if with_row else "reports/_line_comments.html"
         context = {
             "report": report,

@@ -17,6 +17,7 @@ from msp_portal.tenancy.filters import ServedMspFilter
 from msp_portal.tenancy.views_base import TenantViewMixin
 
 from . import accounts, tables
+from .filters import filtered
 from .forms_accounts import AccountSettingsForm
 
 ACCOUNTS_PER_PAGE = 25
@@ -42,7 +43,7 @@ class AccountSettingsListView(AccountSettingsMixin, TemplateView):
         filters = ServedMspFilter(
             compact_query(request.GET), queryset=accounts.account_msp_list(tenant=self.tenant)
         )
-        msps = filters.qs if filters.is_valid() else filters.queryset.none()
+        msps = filtered(filters)
         if request.GET.get("format") == "csv":
             return self.csv(accounts.account_settings_list(tenant=self.tenant, msps=msps))
         page = Paginator(msps, ACCOUNTS_PER_PAGE).get_page(request.GET.get("page"))

@@ -18,10 +18,9 @@ from msp_portal.api.fields import (
 from msp_portal.api.schema import error_responses
 from msp_portal.tenancy.choices import OrganisationKind, Perm
 from msp_portal.tenancy.filters import ServedMspFilter
-from msp_portal.tenancy.models import Organisation
 from msp_portal.tenancy.views_base import TenantAPIMixin
 
-from .. import accounts
+from .. import accounts, selectors
 from ..choices import PenaltyKind
 
 
@@ -113,7 +112,7 @@ class MspAccountListView(AccountAPIMixin, ListAPIView):
 
     serializer_class = MspAccountSerializer
     filterset_class = ServedMspFilter
-    queryset = Organisation.objects.none()  # for the schema only
+    queryset = selectors.no_organisations()  # for the schema only
 
     def get_queryset(self):
         return accounts.account_msp_list(tenant=self.tenant)
@@ -144,16 +143,16 @@ class MspAccountSettingsView(AccountAPIMixin, GenericAPIView):
         responses={200: AccountSettingsSerializer, **error_responses(400, 401, 403, 404)},
     )
     def put(self, request, org_slug, msp_id):
-        return self.save(request, partial=False)
+        return self.settings_update(request, partial=False)
 
     @extend_schema(
         request=AccountSettingsWriteSerializer,
         responses={200: AccountSettingsSerializer, **error_responses(400, 401, 403, 404)},
     )
     def patch(self, request, org_slug, msp_id):
-        return self.save(request, partial=True)
+        return self.settings_update(request, partial=True)
 
-    def save(self, request, *, partial: bool) -> Response:
+    def settings_update(self, request, *, partial: bool) -> Response:
         serializer = AccountSettingsWriteSerializer(data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         settings = accounts.account_settings_update(

@@ -2,7 +2,6 @@
 reports; a distributor those of the MSPs it serves. Views parse, call one service, answer."""
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.generics import GenericAPIView, ListAPIView
@@ -15,7 +14,7 @@ from msp_portal.tenancy.views_base import TenantAPIMixin
 
 from .. import selectors, services
 from ..filters import UsageReportFilter
-from ..models import LineComment, UsageReport, UsageReportLine
+from ..models import UsageReport, UsageReportLine
 from .serializers import (
     ChangesSerializer,
     CommentCreateSerializer,
@@ -37,30 +36,21 @@ class ReportAPIMixin(TenantAPIMixin):
             raise PermissionDenied
 
     def load_objects(self):
+        # Another organisation's report or line: NotFound, answered 404 by the API's handler,
+        # before the method or the role is checked.
         if "report_id" in self.kwargs:
             report = self.get_report()
-            if "line_id" in self.kwargs and not selectors.report_has_line(
-                report=report, line_id=self.kwargs["line_id"]
-            ):
-                raise Http404
+            if "line_id" in self.kwargs:
+                selectors.line_get(report=report, line_id=self.kwargs["line_id"])
 
     def get_report(self) -> UsageReport:
-        try:
-            return selectors.usage_report_get(tenant=self.tenant, report_id=self.kwargs["report_id"])
-        except UsageReport.DoesNotExist as exc:
-            raise Http404 from exc
+        return selectors.report_get(tenant=self.tenant, report_id=self.kwargs["report_id"])
 
     def get_line(self, report: UsageReport) -> UsageReportLine:
-        line = next(
-            (line for line in selectors.report_lines(report=report) if line.pk == self.kwargs["line_id"]),
-            None,
-        )
-        if line is None:
-            raise Http404
-        return line
+        return selectors.line_get(report=report, line_id=self.kwargs["line_id"])
 
     def detail_response(self, report_id: int, status_code=status.HTTP_200_OK) -> Response:
-        report = selectors.usage_report_get(tenant=self.tenant, report_id=report_id)
+        report = selectors.report_get(tenant=self.tenant, report_id=report_id)
         page = selectors.report_page(tenant=self.tenant, report=report)
         report.line_count = len(page.lines)
         report.discrepancy_count = page.discrepancy_count
@@ -81,14 +71,12 @@ class UsageReportListView(ReportAPIMixin, ListAPIView):
     (last12 by default, all, or a year), state (repeatable), cycle, msp, submission_kind."""
 
     serializer_class = UsageReportSerializer
+    # The list page's filter set (reports.filters): the same parameters select the same reports.
     filterset_class = UsageReportFilter
-    queryset = UsageReport.objects.none()  # for the schema only
+    queryset = selectors.no_usage_reports()  # for the schema only
 
     def get_queryset(self):
-        reports = selectors.with_totals(selectors.usage_report_list(tenant=self.tenant))
-        if self.tenant.organisation.is_distributor:
-            return reports.order_by("submitted_at", "cycle", "pk")
-        return reports.order_by("-cycle", "pk")
+        return selectors.usage_report_list_with_totals(tenant=self.tenant)
 
     @extend_schema(responses={200: UsageReportSerializer(many=True), **error_responses(400, 401, 403, 404)})
     def get(self, request, *args, **kwargs):
@@ -132,7 +120,7 @@ class LineDetailView(ReportAPIMixin, GenericAPIView):
 
 class CommentListView(ReportAPIMixin, GenericAPIView):
     serializer_class = CommentCreateSerializer
-    queryset = LineComment.objects.none()  # for the schema only
+    queryset = selectors.no_line_comments()  # for the schema only
 
     @extend_schema(responses={200: CommentSerializer(many=True), **error_responses(401, 403, 404)})
     def get(self, request, org_slug, report_id, line_id):
