@@ -12,6 +12,7 @@ from django.test import Client
 from django_scopes import scopes_disabled
 
 from licensing import demo as licensing_demo
+from licensing.demo.story import Planner
 from msp_portal.tenancy.demo import DEMO_ORGANISATIONS, DEMO_PASSWORD, DEMO_USERS
 from msp_portal.tenancy.models import Organisation, User
 from reports.models import UsageReport
@@ -59,5 +60,5 @@ def test_the_demo_story_plans_on_every_day_of_a_year_and_a_bit():
     for day in range(0, 426, 2):
         now = first + dt.timedelta(days=day, hours=(day * 5) % 24)
         for spec in licensing_demo.DEMO_MSPS:
-            steps = licensing_demo._Planner(spec, now).plan(zoneinfo.ZoneInfo(zones[spec.slug]))
+            steps = Planner(spec, now).plan(zoneinfo.ZoneInfo(zones[spec.slug]))
             assert steps and steps[-1].at < now, (spec.slug, now)
