@@ -416,10 +416,6 @@ def line_row_get(page: ReportPage, line_id: int) -> LineRow:
     return row
 
 
-def report_has_line(*, report: UsageReport, line_id: int) -> bool:
-    return UsageReportLine.objects.for_tenant(report.organisation).filter(report=report, pk=line_id).exists()
-
-
 # --- the due-soon banner ------------------------------------------------------------------------
 
 DUE_SOON = dt.timedelta(days=7)

@@ -256,6 +256,30 @@ def test_a_filtered_page_and_its_csv_hold_the_same_reports(world, login, history
     assert on_page == in_csv  # and in the same order
 
 
+@pytest.mark.parametrize(
+    ("role", "query"),
+    [
+        ("msp_viewer", "?period=all&state=msp_preparation"),
+        ("msp_viewer", "?period=2026&submission_kind=manual"),
+        ("dist_reviewer", "?state=msp_preparation&cycle=2026-10-01"),
+        ("dist_reviewer", "?msp=msp-a&period=all&state=msp_preparation&state=under_review"),
+    ],
+)
+def test_the_list_page_and_the_api_select_the_same_reports_for_the_same_query(
+    world, login, history, role, query
+):
+    # One filter set (reports.filters.UsageReportFilter) and one ordering for both: the API has
+    # no default state, so each query names one.
+    client = login(world.a.users[role])
+    org = world.a.org_of(role)
+
+    answer = client.get(f"/api/v1/orgs/{org.slug}/usage-reports/{query}").json()
+    from_api = [(row["msp"]["name"], row["cycle"][:7]) for row in answer["results"]]
+
+    assert from_api == reports_on_page(client, page(org, query))
+    assert from_api
+
+
 @pytest.mark.parametrize("role", ["msp_admin", "dist_admin"])
 def test_the_csv_of_one_organisation_never_holds_anothers_reports(world, login, history, role):
     org = world.a.org_of(role)
