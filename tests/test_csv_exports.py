@@ -381,7 +381,7 @@ def test_the_source_reading_finds_the_known_exporters():
     views = exporting_views()
     assert {
         "licensing.views.licenses.LicenseListView",
-        "licensing.api.views.HistoryCsvView",
+        "licensing.api.views.subscriptions.HistoryCsvView",
         "msp_portal.tenancy.views.MemberListView",
         "reports.views.ReportDetailView",
     } <= views
