@@ -54,7 +54,7 @@ format: $(STAMP)
 	$(VENV)/bin/ruff check --fix .
 
 messages: $(STAMP)
-	$(PY) -m config.launch manage makemessages -l fr --no-location --ignore=.venv --ignore=var --ignore=tests --ignore=test-artifacts
+	$(PY) -m config.launch manage makemessages -l fr --no-location --no-obsolete --ignore=.venv --ignore=var --ignore=tests --ignore=test-artifacts
 	$(PY) -m config.launch manage compilemessages --ignore=.venv
 
 bench: $(STAMP)
