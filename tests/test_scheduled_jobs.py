@@ -295,10 +295,10 @@ def _under_review(reports) -> int:
 
 
 def test_a_worker_killed_mid_sweep_leaves_every_report_whole_and_the_next_sweep_finishes(world):
-    reports = _many_overdue_reports(world, count_per_msp=200, lines=5)
+    reports = _many_overdue_reports(world, count_per_msp=100, lines=5)
     first = _start_worker_process()
     try:
-        auto_submit_task.apply_async(kwargs={"batch_size": 4})
+        auto_submit_task.apply_async(kwargs={"batch_size": 2})
         assert wait_for(lambda: _under_review(reports) > 0, timeout=90, every=0.02), "the sweep never started"
         os.killpg(first.pid, signal.SIGKILL)  # no goodbye: the batch in flight is cut mid-transaction
         first.wait(timeout=30)

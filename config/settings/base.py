@@ -80,6 +80,8 @@ TEMPLATES = [
                 "msp_portal.tenancy.context_processors.tenancy",
                 "reports.context_processors.due_reports",
             ],
+            # {% icon %}, {% query_transform %} … on every page without a {% load %}.
+            "builtins": ["msp_portal.tenancy.templatetags.portal_tags"],
         },
     },
 ]

@@ -1,12 +1,28 @@
-"""Template helpers shared by every page: query strings for pagination and filters, durations."""
+"""Template helpers shared by every page (loaded as builtins): icons, query strings for
+pagination and filters, durations."""
 
 from datetime import timedelta
 
 from django import template
 from django.http import QueryDict
+from django.templatetags.static import static
+from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 
 register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def icon(context, name: str, icon_class: str = "") -> str:
+    """An icon of static/img/icons.svg. A tag rather than an included template: a list page
+    draws dozens, and each include costs a template render."""
+    sprite = context.get("icons_url") or static("img/icons.svg")
+    return format_html(
+        '<svg class="{}" aria-hidden="true" focusable="false"><use href="{}#icon-{}"></use></svg>',
+        f"icon {icon_class}" if icon_class else "icon",
+        sprite,
+        name,
+    )
 
 
 @register.simple_tag(takes_context=True)
