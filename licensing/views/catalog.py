@@ -22,6 +22,7 @@ from ..choices import BillingType
 from ..filters import CatalogFilter
 from ..forms_purchase import AddToCartForm, ProductForm
 from ..models import Product
+from ..url_objects import load_url_objects
 
 PRODUCTS_PER_PAGE = 25
 
@@ -101,12 +102,9 @@ class ProductFormView(TenantViewMixin, TemplateView):
     required_perm = Perm.MANAGE_ACCOUNTS
 
     def load_objects(self):
-        self.product = None
-        if "product_id" in self.kwargs:
-            # NotFound (the 404 page) for a product that is not in this distributor's catalog.
-            self.product = selectors.product_get(
-                organisation=self.tenant.organisation, product_id=self.kwargs["product_id"]
-            )
+        self.product = None  # a new product
+        # NotFound (the 404 page) for a product that is not in this distributor's catalog.
+        load_url_objects(self)
 
     def form(self, data=None):
         instance = self.product or Product(organisation=self.tenant.organisation)

@@ -28,6 +28,7 @@ from .. import selectors, services, tables
 from ..filters import NO_COST_CENTER, LicenseFilter
 from ..forms import AssignForm, BulkMoveForm, MoveForm
 from ..models import CostCenter
+from ..url_objects import load_url_objects
 
 LICENSES_PER_PAGE = 50
 
@@ -40,20 +41,8 @@ class LicensingViewMixin(TenantViewMixin):
     required_perm = Perm.VIEW_LICENSING
 
     def load_objects(self):
-        organisation = self.tenant.organisation
-        # Each raises NotFound (the 404 page) for an id that is missing or another organisation's.
-        if "subscription_id" in self.kwargs:
-            self.subscription = selectors.subscription_get(
-                organisation=organisation, subscription_id=self.kwargs["subscription_id"]
-            )
-        if "license_id" in self.kwargs:
-            self.license = selectors.license_get(
-                organisation=organisation, license_id=self.kwargs["license_id"]
-            )
-        if "cost_center_id" in self.kwargs:
-            self.cost_center = selectors.cost_center_get(
-                organisation=organisation, cost_center_id=self.kwargs["cost_center_id"]
-            )
+        # NotFound (the 404 page) for an id that is missing or another organisation's.
+        load_url_objects(self)
 
     @property
     def can_manage(self) -> bool:

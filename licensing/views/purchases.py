@@ -11,6 +11,7 @@ from msp_portal.tenancy.views_base import TenantViewMixin
 from .. import selectors, tables
 from ..cart import display_price
 from ..filters import PurchaseFilter
+from ..url_objects import load_url_objects
 
 PURCHASES_PER_PAGE = 25
 
@@ -61,9 +62,7 @@ class PurchaseDetailView(PurchaseAccessMixin, TemplateView):
 
     def load_objects(self):
         # NotFound (the 404 page) for a purchase that is not this MSP's.
-        self.purchase = selectors.purchase_get(
-            organisation=self.tenant.organisation, purchase_id=self.kwargs["purchase_id"]
-        )
+        load_url_objects(self)
 
     def get(self, request, *args, **kwargs):
         lines = list(selectors.purchase_lines_of(self.tenant.organisation, self.purchase))

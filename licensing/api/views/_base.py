@@ -8,6 +8,7 @@ from msp_portal.tenancy.choices import OrganisationKind, Perm
 from msp_portal.tenancy.views_base import TenantAPIMixin
 
 from ... import selectors
+from ...url_objects import load_url_objects
 from ..serializers import LicenseSerializer
 
 
@@ -23,23 +24,7 @@ class LicensingAPIMixin(TenantAPIMixin):
     }
 
     def load_objects(self):
-        organisation = self.tenant.organisation
-        if "cost_center_id" in self.kwargs:
-            self.cost_center = selectors.cost_center_get(
-                organisation=organisation, cost_center_id=self.kwargs["cost_center_id"]
-            )
-        if "subscription_id" in self.kwargs:
-            self.subscription = selectors.subscription_get(
-                organisation=organisation, subscription_id=self.kwargs["subscription_id"]
-            )
-        if "license_id" in self.kwargs:
-            self.license = selectors.license_get(
-                organisation=organisation, license_id=self.kwargs["license_id"]
-            )
-        if "purchase_id" in self.kwargs:
-            self.purchase = selectors.purchase_get(
-                organisation=organisation, purchase_id=self.kwargs["purchase_id"], with_lines=True
-            )
+        load_url_objects(self)
 
     def license_response(self, license_id: int, status_code=status.HTTP_200_OK) -> Response:
         license = selectors.license_get(organisation=self.tenant.organisation, license_id=license_id)

@@ -14,6 +14,7 @@ from msp_portal.tenancy.views_base import TenantAPIMixin
 
 from ... import selectors, services
 from ...models import Product
+from ...url_objects import load_url_objects
 from ..filters import CatalogFilter
 from ..serializers import ProductSerializer, ProductWriteSerializer
 
@@ -24,10 +25,7 @@ class CatalogAPIMixin(TenantAPIMixin):
     required_perms = {"POST": Perm.MANAGE_ACCOUNTS, "PATCH": Perm.MANAGE_ACCOUNTS}
 
     def load_objects(self):
-        if "product_id" in self.kwargs:
-            self.product = selectors.product_get(
-                organisation=self.tenant.organisation, product_id=self.kwargs["product_id"]
-            )
+        load_url_objects(self)
 
 
 class CatalogListView(CatalogAPIMixin, ListAPIView):
