@@ -56,7 +56,7 @@ log = logging.getLogger("config.launch")
 def _setup_logging() -> None:
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(logging.Formatter("portal | %(message)s"))
-    root = logging.getLogger("msp_portal")
+    root = logging.getLogger("config")  # the launcher, its processes and the embedded servers
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)
     root.propagate = False
