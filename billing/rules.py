@@ -1,0 +1,62 @@
+"""The row rules of a daily-rated usage file (docs/billing.md, "Row rules"), in one place: each
+rule as a Python function (what the tests and the demo use) and as the SQL expression the
+importer evaluates over the whole file at once. tests/billing/test_rules.py checks that the two
+agree on any values.
+
+- The stated ``BillingPreTaxTotal`` should be EffectiveUnitPrice × Quantity × PCToBCExchangeRate
+  cut to 2 decimal places toward zero (so a credit mirrors its charge). A row that differs is
+  kept and flagged, not refused: the vendor's file is the record of what was billed.
+- ``PartnerEarnedCreditPercentage`` is 0 or 15 (empty reads as 0); anything else refuses the file.
+- ``Tier2MpnId`` names the reseller: 0 or empty = sold directly, −1 = the reseller was removed
+  (the original value stays in the row), anything else = that reseller's id.
+"""
+
+from decimal import ROUND_DOWN, Decimal
+
+CENT = Decimal("0.01")
+EARNED_CREDIT_PERCENTAGES = (Decimal(0), Decimal(15))
+
+
+def expected_pre_tax_total(
+    effective_unit_price: Decimal, quantity: Decimal, exchange_rate: Decimal
+) -> Decimal:
+    """EffectiveUnitPrice × Quantity × PCToBCExchangeRate, exact, then truncated toward zero to
+    the cent."""
+    return (effective_unit_price * quantity * exchange_rate).quantize(CENT, rounding=ROUND_DOWN)
+
+
+def pre_tax_total_mismatch(
+    stated: Decimal, effective_unit_price: Decimal, quantity: Decimal, exchange_rate: Decimal
+) -> bool:
+    return stated != expected_pre_tax_total(effective_unit_price, quantity, exchange_rate)
+
+
+def earned_credit_allowed(percentage: Decimal | None) -> bool:
+    return (percentage or Decimal(0)) in EARNED_CREDIT_PERCENTAGES
+
+
+class ResellerKind:
+    DIRECT = "direct"
+    REMOVED = "removed"
+    RESELLER = "reseller"
+
+
+def reseller_kind(tier2_mpn_id: str | None) -> str:
+    value = (tier2_mpn_id or "").strip()
+    if value in ("", "0"):
+        return ResellerKind.DIRECT
+    if value == "-1":
+        return ResellerKind.REMOVED
+    return ResellerKind.RESELLER
+
+
+# --- the same rules over a table, for the importer --------------------------------------------
+# PostgreSQL's numeric is exact and trunc(x, 2) cuts toward zero, as ROUND_DOWN does.
+
+SQL_EXPECTED_PRE_TAX_TOTAL = "trunc(effective_unit_price * quantity * pc_to_bc_exchange_rate, 2)"
+SQL_PRE_TAX_TOTAL_MISMATCH = f"(billing_pre_tax_total <> {SQL_EXPECTED_PRE_TAX_TOTAL})"
+SQL_EARNED_CREDIT_ALLOWED = "(coalesce(partner_earned_credit_percentage, 0) IN (0, 15))"
+SQL_RESELLER_KIND = (
+    "CASE WHEN coalesce(btrim(tier2_mpn_id), '') IN ('', '0') THEN 'direct' "
+    "WHEN btrim(tier2_mpn_id) = '-1' THEN 'removed' ELSE 'reseller' END"
+)

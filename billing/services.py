@@ -1,0 +1,190 @@
+"""Billing's writes: importing the vendor's reconciliation files (docs/billing.md, "Imports")."""
+
+import datetime as dt
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from msp_portal.errors import NotAllowed
+from msp_portal.tenancy.choices import Perm
+from msp_portal.tenancy.models import Organisation, User
+from msp_portal.tenancy.resolve import TenantContext
+
+from .columns import FileKind
+from .importer import DAILY_USAGE_DERIVED, INVOICE_DERIVED, HashingReader, Loaded, Problem, Refused, load
+from .models import ImportProblem, ImportState, ReconciliationImport
+
+
+def reconciliation_import_create(
+    *, tenant: TenantContext, acting_user: User | None, kind: FileKind, file_name: str, size_bytes: int
+) -> ReconciliationImport:
+    """The record of a file about to be imported (queued); MSP admins and billing members."""
+    if not tenant.can(Perm.MANAGE_BILLING):
+        raise NotAllowed()
+    return _record_create(tenant.organisation, acting_user, kind, file_name, size_bytes)
+
+
+def reconciliation_import_create_by_operator(
+    *, organisation: Organisation, kind: FileKind, file_name: str, size_bytes: int
+) -> ReconciliationImport:
+    """The same record for an import started by the platform's operator (manage.py)."""
+    return _record_create(organisation, None, kind, file_name, size_bytes)
+
+
+def _record_create(organisation, acting_user, kind, file_name, size_bytes) -> ReconciliationImport:
+    return ReconciliationImport.objects.create(
+        organisation=organisation,
+        kind=kind,
+        file_name=file_name[:255],
+        size_bytes=size_bytes,
+        created_by=acting_user,
+    )
+
+
+def reconciliation_import_run(
+    *, import_id: int, organisation: Organisation, raw, on_progress=None
+) -> ReconciliationImport:
+    """Load the file into its table, whole or not at all; the import ends done (with the file's
+    period, rows and flags, replacing an earlier file of the same period and invoice) or
+    refused (with each problem). Runs in one transaction."""
+    with transaction.atomic():
+        record = ReconciliationImport.objects.for_tenant(organisation).select_for_update().get(pk=import_id)
+        if record.state not in (ImportState.QUEUED, ImportState.RUNNING):
+            return record  # done already: a retried task changes nothing
+        reader = HashingReader(raw, on_progress)
+        try:
+            with transaction.atomic():
+                loaded = _load_and_write(record, reader)
+        except Refused as refused:
+            _refuse(record, refused.problems, reader)
+            return record
+        record.state = ImportState.DONE
+        record.row_count, record.flagged_count = loaded.rows, loaded.flagged
+        record.period, record.invoice_number = loaded.period, loaded.invoice_number
+        record.content_sha256 = reader.sha256.hexdigest()
+        record.finished_at = timezone.now()
+        record.save()
+    return record
+
+
+def _refuse(record: ReconciliationImport, problems: list[Problem], reader: HashingReader) -> None:
+    whole = [p for p in problems if p.line == 0]
+    record.state = ImportState.REFUSED
+    record.refusal = " ".join(p.message for p in whole)
+    record.problem_count = len([p for p in problems if p.line])
+    record.content_sha256 = ""
+    record.finished_at = timezone.now()
+    record.save()
+    ImportProblem.objects.bulk_create(
+        [
+            ImportProblem(
+                organisation=record.organisation,
+                reconciliation_import=record,
+                line=p.line,
+                column=p.column[:64],
+                message=p.message,
+            )
+            for p in problems
+            if p.line
+        ],
+        batch_size=1000,
+    )
+
+
+def _load_and_write(record: ReconciliationImport, reader: HashingReader) -> Loaded:
+    with connection.cursor() as cursor:
+        names = load(cursor, kind=FileKind(record.kind), reader=reader)
+        _refuse_a_repeated_file(record, reader.sha256.hexdigest())
+        period, invoice_number = _period_and_invoice(cursor)
+        earlier = _current_import(record, period, invoice_number)
+        if earlier is not None:
+            _replace(earlier, record, cursor)
+        if record.kind == FileKind.DAILY_USAGE:
+            _ensure_partition(cursor, period)
+            rows, flagged = _insert(cursor, "billing_daily_usage", record, period, names, DAILY_USAGE_DERIVED)
+        else:
+            rows, flagged = _insert(cursor, "billing_invoiceline", record, period, names, INVOICE_DERIVED)
+    return Loaded(rows=rows, flagged=flagged, period=period, invoice_number=invoice_number)
+
+
+def _refuse_a_repeated_file(record: ReconciliationImport, sha256: str) -> None:
+    same = (
+        ReconciliationImport.objects.for_tenant(record.organisation)
+        .filter(kind=record.kind, content_sha256=sha256, state=ImportState.DONE)
+        .first()
+    )
+    if same is not None:
+        raise Refused(
+            [
+                Problem(
+                    0,
+                    "",
+                    _("This file was already imported on %(day)s (%(name)s): nothing was changed.")
+                    % {"day": timezone.localtime(same.created_at).date().isoformat(), "name": same.file_name},
+                )
+            ]
+        )
+
+
+def _period_and_invoice(cursor) -> tuple[dt.date, str]:
+    """The billing period is the month of the latest charge start (rows of latent usage carry
+    the previous cycle's dates); the invoice number is the one most rows name."""
+    cursor.execute(
+        "SELECT date_trunc('month', max(charge_start_date))::date, "
+        "coalesce(mode() WITHIN GROUP (ORDER BY nullif(invoice_number, '')), '') FROM billing_typed"
+    )
+    period, invoice_number = cursor.fetchone()
+    return period, invoice_number[:64]
+
+
+def _current_import(record, period, invoice_number) -> ReconciliationImport | None:
+    return (
+        ReconciliationImport.objects.for_tenant(record.organisation)
+        .select_for_update()
+        .filter(kind=record.kind, period=period, invoice_number=invoice_number, state=ImportState.DONE)
+        .first()
+    )
+
+
+def _replace(earlier: ReconciliationImport, record: ReconciliationImport, cursor) -> None:
+    """A corrected file for the same period and invoice: the earlier rows go, in this same
+    transaction, and both imports say so."""
+    table = "billing_daily_usage" if record.kind == FileKind.DAILY_USAGE else "billing_invoiceline"
+    cursor.execute(
+        f"DELETE FROM {table} WHERE organisation_id = %s AND period = %s AND reconciliation_import_id = %s",
+        [earlier.organisation_id, earlier.period, earlier.pk],
+    )
+    earlier.state = ImportState.REPLACED
+    earlier.save(update_fields=["state"])
+    record.replaces = earlier
+
+
+def _ensure_partition(cursor, period: dt.date) -> None:
+    """The month's partition of the daily-rated rows, created on first use (an advisory lock
+    keeps two imports of a new month from racing to create it)."""
+    cursor.execute("SELECT pg_advisory_xact_lock(hashtext('billing_daily_usage_partition'))")
+    cursor.execute(
+        f"CREATE TABLE IF NOT EXISTS billing_daily_usage_p{period:%Y_%m} PARTITION OF billing_daily_usage "
+        f"FOR VALUES IN ('{period.isoformat()}')"
+    )
+
+
+def _insert(cursor, table, record, period, names, derived) -> tuple[int, int]:
+    columns = ", ".join([*names, *derived])
+    expressions = ", ".join([*names, *derived.values()])
+    cursor.execute(
+        f"INSERT INTO {table} (organisation_id, reconciliation_import_id, period, line, {columns}) "
+        f"SELECT %s, %s, %s, line + 1, {expressions} FROM billing_typed",
+        [record.organisation_id, record.pk, period],
+    )
+    rows = cursor.rowcount
+    flagged = 0
+    if "pre_tax_total_mismatch" in derived:
+        cursor.execute(
+            f"SELECT count(*) FROM {table} WHERE organisation_id = %s AND period = %s "
+            "AND reconciliation_import_id = %s AND pre_tax_total_mismatch",
+            [record.organisation_id, period, record.pk],
+        )
+        flagged = cursor.fetchone()[0]
+    return rows, flagged
