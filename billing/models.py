@@ -141,3 +141,75 @@ class InvoiceLine(TenantModel):
                 name="billing_invoice_key",
             ),
         ]
+
+
+class FlagKind(models.TextChoices):
+    VARIANCE = "variance", _("Amount differs beyond the tolerance")
+    QUANTITY = "quantity", _("Quantity differs")
+    CUSTOMER = "customer", _("Customer id differs")
+    INVOICE_ONLY = "invoice_only", _("On the invoice only")
+    USAGE_ONLY = "usage_only", _("In the daily usage only")
+    EXPECTED_INVOICE_ONLY = "expected_invoice_only", _("On the invoice only, as expected (fixed-fee license)")
+    EXPECTED_ZERO_CHARGE = (
+        "expected_zero_charge",
+        _("Zero-charge days, as expected (reservation or savings plan)"),
+    )
+
+
+class ReconciliationRun(TenantModel):
+    """One comparison of a period's invoice lines with its daily-rated usage."""
+
+    period = models.DateField(_("billing period"))
+    tolerance_percent = models.DecimalField(_("tolerance (%)"), max_digits=5, decimal_places=2)
+    invoice_total = models.DecimalField(max_digits=38, decimal_places=10, default=0)
+    usage_total = models.DecimalField(max_digits=38, decimal_places=10, default=0)
+    flag_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-period", "-created_at", "-pk"]
+
+
+class ReconciliationFlag(TenantModel):
+    """A line of the results: one customer, product, SKU and subscription whose two sides do
+    not agree (or agree only in an expected way), with its likely causes ranked."""
+
+    run = models.ForeignKey(ReconciliationRun, on_delete=models.CASCADE, related_name="flags")
+    period = models.DateField()
+    kind = models.CharField(max_length=24, choices=FlagKind.choices)
+    customer_id = models.TextField()
+    customer_name = models.TextField(blank=True)
+    product_id = models.TextField()
+    sku_id = models.TextField()
+    entitlement_id = models.TextField(blank=True)
+    reseller_mpn_id = models.TextField(blank=True)
+    invoice_subtotal = models.DecimalField(max_digits=38, decimal_places=10, null=True)
+    usage_total = models.DecimalField(max_digits=38, decimal_places=10, null=True)
+    difference = models.DecimalField(max_digits=38, decimal_places=10, null=True)
+    variance_percent = models.DecimalField(max_digits=38, decimal_places=4, null=True)
+    invoice_quantity = models.DecimalField(max_digits=38, decimal_places=10, null=True)
+    usage_quantity = models.DecimalField(max_digits=38, decimal_places=10, null=True)
+    # [{"cause": "decimal_rounding", "score": "0.95", "evidence": "…"}, …], most likely first.
+    causes = models.JSONField(default=list)
+    recurring = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["customer_id", "product_id", "sku_id", "entitlement_id", "kind"]
+        indexes = [models.Index(fields=["organisation", "period", "kind"], name="billing_flag_period_kind")]
+
+
+class ReconciliationSettings(TenantModel):
+    """An MSP's reconciliation settings; without a row, the defaults apply."""
+
+    DEFAULT_TOLERANCE = 5
+
+    tolerance_percent = models.DecimalField(
+        _("variance tolerance (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=DEFAULT_TOLERANCE,
+        help_text=_("A difference above this share of the daily-rated total is flagged."),
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["organisation"], name="billing_settings_one_per_org")]
