@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class BillingConfig(AppConfig):
     name = "billing"
     verbose_name = _("Billing")
+
+    def ready(self):
+        from msp_portal.tenancy.navigation import register_nav_entries
+
+        from .navigation import NAV_ENTRIES
+
+        register_nav_entries(*NAV_ENTRIES)

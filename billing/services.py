@@ -1,12 +1,18 @@
 """Billing's writes: importing the vendor's reconciliation files (docs/billing.md, "Imports")."""
 
 import datetime as dt
+import logging
+from functools import partial
+from pathlib import Path
 
+import kombu.exceptions
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from msp_portal.errors import NotAllowed
+from msp_portal.errors import Conflict, NotAllowed
 from msp_portal.tenancy.choices import Perm
 from msp_portal.tenancy.models import Organisation, User
 from msp_portal.tenancy.resolve import TenantContext
@@ -14,6 +20,9 @@ from msp_portal.tenancy.resolve import TenantContext
 from .columns import FileKind
 from .importer import DAILY_USAGE_DERIVED, INVOICE_DERIVED, HashingReader, Loaded, Problem, Refused, load
 from .models import ImportProblem, ImportState, ReconciliationImport
+from .selectors import import_can_be_retried, import_progress_key, reconciliation_import_get
+
+logger = logging.getLogger(__name__)
 
 
 def reconciliation_import_create(
@@ -188,3 +197,105 @@ def _insert(cursor, table, record, period, names, derived) -> tuple[int, int]:
         )
         flagged = cursor.fetchone()[0]
     return rows, flagged
+
+
+# --- uploads through the portal, run by a worker (docs/billing.md, "Imports") -------------------
+
+# How long the worker's progress stays in the cache: past the longest import (the task's limit).
+PROGRESS_TTL = 60 * 60
+
+
+def import_file_path(record: ReconciliationImport) -> Path:
+    """Where an uploaded file waits for its worker, and stays: MEDIA_ROOT/billing/<org id>/<id>.csv
+    (the organisation's id, not its slug, which may be renamed)."""
+    return Path(settings.MEDIA_ROOT) / "billing" / str(record.organisation_id) / f"{record.pk}.csv"
+
+
+def reconciliation_import_upload(
+    *, tenant: TenantContext, acting_user: User, kind: FileKind, upload
+) -> ReconciliationImport:
+    """Record an uploaded file (queued), copy it to its place chunk by chunk (``upload`` is a
+    Django uploaded file: memory does not grow with it), and once committed hand it to a worker.
+    MSP admins and billing members (NotAllowed otherwise)."""
+    with transaction.atomic():
+        record = reconciliation_import_create(
+            tenant=tenant, acting_user=acting_user, kind=kind, file_name=upload.name or "", size_bytes=0
+        )
+        path = import_file_path(record)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with path.open("wb") as out:
+                for chunk in upload.chunks():
+                    out.write(chunk)
+                    record.size_bytes += len(chunk)
+            record.save(update_fields=["size_bytes"])
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        transaction.on_commit(partial(reconciliation_import_enqueue, record.pk))
+    return record
+
+
+def reconciliation_import_enqueue(import_id: int) -> bool:
+    """Offer the import to a worker; never raises. False (one warning in the log) when the broker
+    is out of reach: the import stays queued and its page offers to run it again later."""
+    from .tasks import reconciliation_import_task
+
+    try:
+        reconciliation_import_task.apply_async(args=[import_id], retry=False)
+    except (kombu.exceptions.OperationalError, OSError):
+        logger.warning("billing import %s not enqueued: broker unreachable", import_id)
+        return False
+    return True
+
+
+def reconciliation_import_run_stored(*, import_id: int) -> ReconciliationImport | None:
+    """The worker's part: mark the import loading, run the stored file through the importer
+    (progress in the cache, billing.selectors.import_progress), whole or not at all. Safe to run
+    twice: an ended import is left as it is. A worker killed half-way leaves the import loading
+    and no rows (one transaction); running this again imports it."""
+    found = ReconciliationImport.objects.across_tenants().filter(pk=import_id)
+    record = found.select_related("organisation").first()
+    if record is None or record.state not in (ImportState.QUEUED, ImportState.RUNNING):
+        return record
+    found.filter(state=ImportState.QUEUED).update(state=ImportState.RUNNING)
+    key = import_progress_key(import_id)
+    cache.set(key, 0, timeout=PROGRESS_TTL)
+    path = import_file_path(record)
+    if not path.is_file():
+        return _refuse_missing_file(record)
+    with path.open("rb") as raw:
+        record = reconciliation_import_run(
+            import_id=import_id,
+            organisation=record.organisation,
+            raw=raw,
+            on_progress=lambda bytes_read: cache.set(key, bytes_read, timeout=PROGRESS_TTL),
+        )
+    cache.delete(key)
+    return record
+
+
+def _refuse_missing_file(record: ReconciliationImport) -> ReconciliationImport:
+    with transaction.atomic():
+        record = (
+            ReconciliationImport.objects.for_tenant(record.organisation).select_for_update().get(pk=record.pk)
+        )
+        if record.state in (ImportState.QUEUED, ImportState.RUNNING):
+            message = _("The uploaded file is no longer stored: upload it again.")
+            _refuse(record, [Problem(0, "", message)], None)
+    return record
+
+
+def reconciliation_import_retry(*, tenant: TenantContext, import_id: int) -> ReconciliationImport:
+    """Offer again to a worker an import whose worker was lost (still queued or loading
+    RETRY_AFTER after its upload); Conflict for any other. A run that was in fact still going
+    holds the import's row lock: the second waits, then finds it ended and does nothing."""
+    if not tenant.can(Perm.MANAGE_BILLING):
+        raise NotAllowed()
+    record = reconciliation_import_get(organisation=tenant.organisation, import_id=import_id)
+    if not import_can_be_retried(reconciliation_import=record):
+        raise Conflict(
+            _("This import is not stuck: it has ended, or a worker may still be loading it. Try again later.")
+        )
+    transaction.on_commit(partial(reconciliation_import_enqueue, record.pk))
+    return record

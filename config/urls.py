@@ -24,6 +24,7 @@ api_v1 = [
     path("orgs/<slug:org_slug>/usage-reports/", include("reports.api.urls")),
     path("orgs/<slug:org_slug>/", include(report_account_api)),
     path("orgs/<slug:org_slug>/", include("licensing.api.urls")),
+    path("orgs/<slug:org_slug>/billing/", include("billing.api.urls")),
 ]
 
 urlpatterns = [
@@ -42,6 +43,7 @@ urlpatterns = [
     path("o/<slug:org_slug>/reports/", include("reports.urls")),
     path("o/<slug:org_slug>/licensing/", include("licensing.urls_licenses")),
     path("o/<slug:org_slug>/shop/", include("licensing.urls_purchase")),
+    path("o/<slug:org_slug>/billing/", include("billing.urls")),
     path("o/<slug:org_slug>/notifications/", include("msp_portal.notifications.urls")),
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),

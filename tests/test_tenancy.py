@@ -58,6 +58,23 @@ def _licensing(org):
     return licensing_objects(org)
 
 
+def _import_id(org):
+    """A reconciliation import of the MSP (of an MSP it serves, for a distributor)."""
+    from billing.columns import FileKind
+    from billing.models import ReconciliationImport
+    from billing.services import reconciliation_import_create_by_operator
+    from msp_portal.tenancy.models import Organisation
+
+    msp = org if org.is_msp else Organisation.objects.filter(distributor=org).first()
+    with scopes_disabled():
+        found = ReconciliationImport.objects.filter(organisation=msp).values_list("pk", flat=True).first()
+    if found is not None:
+        return found
+    return reconciliation_import_create_by_operator(
+        organisation=msp, kind=FileKind.INVOICE, file_name="invoice.csv", size_bytes=10
+    ).pk
+
+
 ID_OF = {
     "membership_id": _membership_id,
     "report_id": lambda org: _report(org).pk,
@@ -67,6 +84,7 @@ ID_OF = {
     "subscription_id": lambda org: _licensing(org)["subscription"].pk,
     "license_id": lambda org: _licensing(org)["license"].pk,
     "purchase_id": lambda org: _licensing(org)["purchase"].pk,
+    "import_id": _import_id,
     # An MSP the distributor serves; an MSP's own id for an MSP.
     "msp_id": lambda org: org.pk if org.is_msp else org.served_msps.values_list("pk", flat=True).first(),
 }
