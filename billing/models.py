@@ -119,7 +119,8 @@ class DailyUsageRow(TenantModel):
     objects = tenant_manager()
 
     class Meta:
-        managed = False
+        # Created by migration 0001's own DDL (partitioned); Django knows it for queries and
+        # for the test database's flush.
         db_table = "billing_daily_usage"
 
 
@@ -213,3 +214,36 @@ class ReconciliationSettings(TenantModel):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["organisation"], name="billing_settings_one_per_org")]
+
+
+class UsageEvent(TenantModel):
+    """A quantity of a usage-based (or metered) product used at one moment, sent by the MSP's
+    own systems through the API; summed per product and month into the usage reports' used
+    units (docs/licensing.md, "Usage"). Written once: the same event_id again is a duplicate."""
+
+    event_id = models.CharField(_("event id"), max_length=100)
+    product = models.ForeignKey(
+        "licensing.Product", on_delete=models.PROTECT, related_name="+", verbose_name=_("product")
+    )
+    # Never negative: the check constraint below holds it (the API refuses it first).
+    quantity = models.DecimalField(_("quantity"), max_digits=38, decimal_places=10)
+    occurred_at = models.DateTimeField(_("occurred at"))
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["occurred_at", "pk"]
+        constraints = [
+            # Idempotency: a client may resend a batch; each event counts once per MSP.
+            models.UniqueConstraint(
+                fields=["organisation", "event_id"],
+                name="%(app_label)s_%(class)s_unique_event_per_org",
+                violation_error_message=_("This event id was already sent."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(quantity__gte=0), name="%(app_label)s_%(class)s_quantity_not_negative"
+            ),
+        ]
+        indexes = [models.Index(fields=["organisation", "occurred_at"], name="billing_usage_event_moment")]
+
+    def __str__(self):
+        return self.event_id

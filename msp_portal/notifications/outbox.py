@@ -15,6 +15,8 @@ from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from msp_portal.jobs.handover import hand_over
+
 from .choices import EmailState
 from .models import OutboxEmail
 
@@ -30,9 +32,6 @@ LONGEST_RETRY = dt.timedelta(hours=1)
 # a send that did reach the server is the one way an e-mail can go out twice).
 CLAIM_TIMEOUT = dt.timedelta(minutes=10)
 SWEEP_BATCH = 500
-# How long a web request waits for the broker after its commit before leaving the rows to the
-# sweep: a stopped Redis refuses at once, a hung one is given this much per socket operation.
-PUBLISH_TIMEOUT_SECONDS = 0.5
 
 Renderer = Callable[[OutboxEmail], EmailMessage | None]
 _RENDERERS: dict[str, Renderer] = {}
@@ -65,29 +64,11 @@ def outbox_emails_add(emails: Iterable[OutboxEmail]) -> list[OutboxEmail]:
 
 
 def outbox_emails_enqueue(email_ids: list[int]) -> bool:
-    """Hand rows to a worker if the broker takes them within PUBLISH_TIMEOUT_SECONDS; never
-    raises. False (and one warning in the log) when it did not: the sweep sends them instead."""
+    """Hand rows to a worker if the broker takes them within half a second; never raises.
+    False when it did not: the sweep sends them instead."""
     from .tasks import outbox_email_send_task
 
-    app = outbox_email_send_task.app
-    # A connection of its own with short timeouts, and no publish retries: Celery's defaults
-    # (retries, waiting on the result store) kept a request waiting 19 s for a stopped Redis.
-    options = {
-        **(app.conf.broker_transport_options or {}),
-        "socket_timeout": PUBLISH_TIMEOUT_SECONDS,
-        "socket_connect_timeout": PUBLISH_TIMEOUT_SECONDS,
-    }
-    try:
-        with app.connection_for_write(transport_options=options) as connection:
-            outbox_email_send_task.apply_async(
-                (email_ids,), connection=connection, retry_policy={"max_retries": 0}, ignore_result=True
-            )
-    except Exception as exc:  # the committed rows are the truth; the request must not fail
-        logger.warning(
-            "Outbox: %d e-mail(s) left to the sweep, the broker did not take them: %s", len(email_ids), exc
-        )
-        return False
-    return True
+    return hand_over(outbox_email_send_task, (email_ids,), f"Outbox: {len(email_ids)} e-mail(s)")
 
 
 def _due(now: dt.datetime) -> Q:
