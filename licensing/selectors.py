@@ -1,5 +1,6 @@
 """Reads of licensing: catalog, cost centers, licenses, subscription status with peaks and
-true-up, and the seam that gives usage reports their provided units (docs/licensing.md)."""
+true-up, and (from licensing/usage.py) the seam that gives usage reports their provided units
+(docs/licensing.md)."""
 
 import datetime as dt
 from collections.abc import Callable
@@ -10,15 +11,12 @@ from django.db import connection
 from django.db.models import Count, F, Prefetch, Q, QuerySet, Sum, Window
 from django.utils import timezone
 
-from msp_portal import calendar
-from msp_portal.calendar import local_date, local_midnight, month_start, months_between
+from msp_portal.calendar import local_date, local_midnight
 from msp_portal.errors import NotFound
 from msp_portal.money import round_money
 from msp_portal.tenancy.models import Organisation
 from msp_portal.tenancy.selectors import one_or_not_found
 
-from .choices import BillingType
-from .cycle_peaks import peaks_by_cycle
 from .models import (
     AssignmentEvent,
     CostCenter,
@@ -32,6 +30,9 @@ from .models import (
     TrueUpCharge,
 )
 from .peaks import Peak
+
+# The seam to usage reports lives in licensing/usage.py; reports read it here.
+from .usage import ProvidedUnits, cycle_bounds, provided_units_by_cycle  # noqa: F401
 
 # --- catalog and cost centers -----------------------------------------------------------------
 
@@ -457,43 +458,3 @@ def true_up_charge_list(*, organisation: Organisation, subscription: Subscriptio
     return charges.select_related("organisation", "subscription__product").order_by(
         "-true_up_date", "organisation__name", "subscription_id", "pk"
     )
-
-
-# --- the seam to usage reports ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ProvidedUnits:
-    product: Product
-    provided: int
-    used: int | None
-
-
-def cycle_bounds(msp: Organisation, cycle: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """The cycle (a calendar month) as moments, from the MSP's local midnight to the next."""
-    return calendar.cycle_bounds(cycle, msp.timezone)
-
-
-def provided_units_by_cycle(
-    *, msp: Organisation, first_cycle: dt.date, last_cycle: dt.date
-) -> dict[dt.date, list[ProvidedUnits]]:
-    """Provided units per product for the MSP's reports of every cycle from ``first_cycle`` to
-    ``last_cycle`` (docs/licensing.md), keyed by cycle, in two queries (the hourly job opens one MSP's
-    missed months at once): per cycle, one row per subscription that existed before the cycle
-    ended. A license-based product provides the peak of licenses assigned during the cycle; a
-    usage-based product counts the imported daily-rated quantities of the cycle (filled by
-    billing imports: none yet, so 0). Used units are not known from licensing (None)."""
-    first, last = month_start(first_cycle), month_start(last_cycle)
-    subscriptions = list(Subscription.objects.for_tenant(msp).select_related("product").order_by("pk"))
-    licensed = [s.pk for s in subscriptions if s.product.billing_type == BillingType.LICENSE]
-    found = peaks_by_cycle(organisation=msp, first_cycle=first, last_cycle=last, subscription_ids=licensed)
-    result: dict[dt.date, list[ProvidedUnits]] = {}
-    for cycle in months_between(first, last):
-        _, end = cycle_bounds(msp, cycle)
-        result[cycle] = [
-            # Usage-based products count imported daily quantities (billing): none yet, so 0.
-            ProvidedUnits(product=sub.product, provided=found.get((sub.pk, cycle), 0), used=None)
-            for sub in subscriptions
-            if sub.created_at < end
-        ]
-    return result
