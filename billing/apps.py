@@ -9,6 +9,7 @@ class BillingConfig(AppConfig):
     def ready(self):
         from msp_portal.tenancy.navigation import register_nav_entries
 
+        from . import usage  # noqa: F401 (registers the usage sources)
         from .navigation import NAV_ENTRIES
 
         register_nav_entries(*NAV_ENTRIES)

@@ -24,6 +24,7 @@ api_v1 = [
     path("orgs/<slug:org_slug>/usage-reports/", include("reports.api.urls")),
     path("orgs/<slug:org_slug>/", include(report_account_api)),
     path("orgs/<slug:org_slug>/", include("licensing.api.urls")),
+    path("orgs/<slug:org_slug>/usage-events/", include("billing.urls_usage_api")),
     path("orgs/<slug:org_slug>/billing/", include("billing.api.urls")),
 ]
 
