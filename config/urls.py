@@ -46,6 +46,7 @@ urlpatterns = [
     path("o/<slug:org_slug>/shop/", include("licensing.urls_purchase")),
     path("o/<slug:org_slug>/billing/", include("billing.urls")),
     path("o/<slug:org_slug>/notifications/", include("msp_portal.notifications.urls")),
+    path("o/<slug:org_slug>/exports/", include("msp_portal.exports.urls")),
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
 ]

