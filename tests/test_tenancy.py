@@ -97,7 +97,6 @@ ID_OF = {
     "purchase_id": lambda org: _licensing(org)["purchase"].pk,
     "export_id": _export_id,
     "import_id": _import_id,
-    "export_id": lambda org: 999999,  # TEMP-BILLUI
     # An MSP the distributor serves; an MSP's own id for an MSP.
     "msp_id": lambda org: org.pk if org.is_msp else org.served_msps.values_list("pk", flat=True).first(),
 }
