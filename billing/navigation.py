@@ -15,4 +15,13 @@ NAV_ENTRIES = (
         active_for=("billing:import-",),
         order=75,
     ),
+    NavEntry(
+        _("Reconciliation"),
+        "billing:reconciliation",
+        "chart",
+        perm=Perm.VIEW_BILLING,
+        kind="msp",
+        active_for=("billing:reconcil", "billing:export-"),
+        order=76,
+    ),
 )

@@ -313,3 +313,77 @@ def _earlier_flag_keys(msp: Organisation, period) -> set[tuple]:
         .filter(run_id__in=latest_runs.values())
         .values_list("customer_id", "product_id", "sku_id", "entitlement_id", "kind")
     )
+
+
+# --- reading the results ----------------------------------------------------------------------
+
+
+@dataclass
+class CustomerTotals:
+    customer_id: str
+    customer_name: str
+    invoice_subtotal: Decimal
+    usage_total: Decimal
+    flags: int
+
+    @property
+    def difference(self) -> Decimal:
+        return self.invoice_subtotal - self.usage_total
+
+
+_CUSTOMER_TOTALS = """
+SELECT customer_id, max(customer_name), sum(invoice), sum(usage) FROM (
+    SELECT customer_id, customer_name, subtotal AS invoice, 0 AS usage FROM billing_invoiceline
+    WHERE organisation_id = %(org)s AND period = %(period)s
+    UNION ALL
+    SELECT customer_id, customer_name, 0, billing_pre_tax_total FROM billing_daily_usage
+    WHERE organisation_id = %(org)s AND period = %(period)s
+) sides GROUP BY customer_id ORDER BY max(customer_name), customer_id
+"""
+
+
+def reconciled_periods(*, msp: Organisation) -> list:
+    """The periods with an imported file, newest first."""
+    from .models import ImportState, ReconciliationImport
+
+    return list(
+        ReconciliationImport.objects.for_tenant(msp)
+        .filter(state=ImportState.DONE)
+        .order_by("-period")
+        .values_list("period", flat=True)
+        .distinct()
+    )
+
+
+def latest_run(*, msp: Organisation, period) -> ReconciliationRun | None:
+    return (
+        ReconciliationRun.objects.for_tenant(msp).filter(period=period).order_by("-created_at", "-pk").first()
+    )
+
+
+def run_flags(*, run: ReconciliationRun, kind: str = "", customer: str = "", recurring: bool = False):
+    flags = ReconciliationFlag.objects.for_tenant(run.organisation).filter(run=run)
+    if kind:
+        flags = flags.filter(kind=kind)
+    if customer:
+        flags = flags.filter(customer_id=customer)
+    if recurring:
+        flags = flags.filter(recurring=True)
+    return flags
+
+
+def customer_totals(*, run: ReconciliationRun) -> list[CustomerTotals]:
+    """Each customer's two sides over the whole period (flagged or not): they add up to the
+    run's totals, for MSPs that re-bill their customers."""
+    with connection.cursor() as cursor:
+        cursor.execute(_CUSTOMER_TOTALS, {"org": run.organisation_id, "period": run.period})
+        rows = cursor.fetchall()
+    counts: dict[str, int] = {}
+    for customer_id in (
+        run_flags(run=run).exclude(kind__startswith="expected").values_list("customer_id", flat=True)
+    ):
+        counts[customer_id] = counts.get(customer_id, 0) + 1
+    return [
+        CustomerTotals(cid, name or "", invoice or Decimal(0), usage or Decimal(0), counts.get(cid, 0))
+        for cid, name, invoice, usage in rows
+    ]

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import views, views_reconciliation
 
 app_name = "billing"
 
@@ -17,4 +17,7 @@ urlpatterns = [
         name="import-problems-csv",
     ),
     path("imports/<int:import_id>/retry/", views.ImportRetryView.as_view(), name="import-retry"),
+    path("reconciliation/", views_reconciliation.ReconciliationView.as_view(), name="reconciliation"),
+    path("reconciliation/run/", views_reconciliation.ReconcileView.as_view(), name="reconcile"),
+    path("reconciliation/export/", views_reconciliation.ExportRequestView.as_view(), name="export-request"),
 ]
