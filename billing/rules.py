@@ -11,7 +11,7 @@ agree on any values.
   (the original value stays in the row), anything else = that reseller's id.
 """
 
-from decimal import ROUND_DOWN, Decimal
+from decimal import ROUND_DOWN, Decimal, localcontext
 
 CENT = Decimal("0.01")
 EARNED_CREDIT_PERCENTAGES = (Decimal(0), Decimal(15))
@@ -21,8 +21,12 @@ def expected_pre_tax_total(
     effective_unit_price: Decimal, quantity: Decimal, exchange_rate: Decimal
 ) -> Decimal:
     """EffectiveUnitPrice × Quantity × PCToBCExchangeRate, exact, then truncated toward zero to
-    the cent."""
-    return (effective_unit_price * quantity * exchange_rate).quantize(CENT, rounding=ROUND_DOWN)
+    the cent. Exact: three values of 38 digits (10 decimals) multiply to at most 114 digits,
+    so the product is computed with room for all of them (Decimal's default context keeps 28
+    significant digits and would round before the cut)."""
+    with localcontext() as context:
+        context.prec = 120
+        return (effective_unit_price * quantity * exchange_rate).quantize(CENT, rounding=ROUND_DOWN)
 
 
 def pre_tax_total_mismatch(
@@ -41,8 +45,11 @@ class ResellerKind:
     RESELLER = "reseller"
 
 
+WHITESPACE = " \t\r\n"  # trimmed around a reseller id, the same in SQL below
+
+
 def reseller_kind(tier2_mpn_id: str | None) -> str:
-    value = (tier2_mpn_id or "").strip()
+    value = (tier2_mpn_id or "").strip(WHITESPACE)
     if value in ("", "0"):
         return ResellerKind.DIRECT
     if value == "-1":
@@ -57,6 +64,6 @@ SQL_EXPECTED_PRE_TAX_TOTAL = "trunc(effective_unit_price * quantity * pc_to_bc_e
 SQL_PRE_TAX_TOTAL_MISMATCH = f"(billing_pre_tax_total <> {SQL_EXPECTED_PRE_TAX_TOTAL})"
 SQL_EARNED_CREDIT_ALLOWED = "(coalesce(partner_earned_credit_percentage, 0) IN (0, 15))"
 SQL_RESELLER_KIND = (
-    "CASE WHEN coalesce(btrim(tier2_mpn_id), '') IN ('', '0') THEN 'direct' "
-    "WHEN btrim(tier2_mpn_id) = '-1' THEN 'removed' ELSE 'reseller' END"
+    "CASE WHEN coalesce(btrim(tier2_mpn_id, E' \\t\\r\\n'), '') IN ('', '0') THEN 'direct' "
+    "WHEN btrim(tier2_mpn_id, E' \\t\\r\\n') = '-1' THEN 'removed' ELSE 'reseller' END"
 )
