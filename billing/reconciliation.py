@@ -315,6 +315,34 @@ def _earlier_flag_keys(msp: Organisation, period) -> set[tuple]:
     )
 
 
+# --- the MSP's tolerance ----------------------------------------------------------------------
+
+
+def reconciliation_tolerance_set(*, tenant, tolerance: str) -> ReconciliationSettings:
+    """The variance above which a difference is flagged, in percent (0 to 100, two decimals)."""
+    from msp_portal.errors import Invalid, NotAllowed
+    from msp_portal.numbers import plain_decimal
+    from msp_portal.tenancy.choices import Perm
+
+    if not tenant.can(Perm.MANAGE_BILLING):
+        raise NotAllowed()
+    value = plain_decimal(tolerance, max_places=2, max_digits=5)
+    if value is None or value > HUNDRED:
+        raise Invalid(
+            _("The tolerance is a percentage from 0 to 100, with at most two decimals (e.g. 5 or 2.5)."),
+            field_errors={"tolerance_percent": [_("Enter a percentage from 0 to 100.")]},
+        )
+    row, _created = ReconciliationSettings.objects.for_tenant(tenant.organisation).update_or_create(
+        organisation=tenant.organisation, defaults={"tolerance_percent": value}
+    )
+    return row
+
+
+def reconciliation_tolerance(*, msp: Organisation) -> Decimal:
+    row = ReconciliationSettings.objects.for_tenant(msp).first()
+    return row.tolerance_percent if row else Decimal(ReconciliationSettings.DEFAULT_TOLERANCE)
+
+
 # --- reading the results ----------------------------------------------------------------------
 
 

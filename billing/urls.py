@@ -19,5 +19,10 @@ urlpatterns = [
     path("imports/<int:import_id>/retry/", views.ImportRetryView.as_view(), name="import-retry"),
     path("reconciliation/", views_reconciliation.ReconciliationView.as_view(), name="reconciliation"),
     path("reconciliation/run/", views_reconciliation.ReconcileView.as_view(), name="reconcile"),
+    path(
+        "reconciliation/tolerance/",
+        views_reconciliation.ToleranceView.as_view(),
+        name="reconciliation-tolerance",
+    ),
     path("reconciliation/export/", views_reconciliation.ExportRequestView.as_view(), name="export-request"),
 ]

@@ -51,6 +51,7 @@ class ReconciliationView(BillingViewMixin, TemplateView):
             "kinds": FlagKind.choices,
             "chosen": {"kind": kind, "customer": customer, "recurring": recurring},
             "can_manage": self.tenant.can(Perm.MANAGE_BILLING),
+            "tolerance": reconciliation.reconciliation_tolerance(msp=msp),
         }
         if run is not None:
             flags = reconciliation.run_flags(run=run, kind=kind, customer=customer, recurring=recurring)
@@ -77,6 +78,27 @@ class ReconcileView(BillingViewMixin, View):
                 % {"period": f"{period:%Y-%m}", "count": run.flag_count},
             )
         return redirect(_results_url(msp.slug, period))
+
+
+class ToleranceView(BillingViewMixin, View):
+    """The MSP's variance tolerance; the next reconciliation uses it."""
+
+    required_perm = Perm.MANAGE_BILLING
+
+    def post(self, request, *args, **kwargs):
+        try:
+            row = reconciliation.reconciliation_tolerance_set(
+                tenant=self.tenant, tolerance=request.POST.get("tolerance_percent", "")
+            )
+        except DomainError as exc:
+            messages.error(request, error_message(exc))
+        else:
+            messages.success(
+                request,
+                _("Tolerance set to %(value)s %%: reconcile again to apply it.")
+                % {"value": row.tolerance_percent.normalize()},
+            )
+        return redirect(_results_url(self.tenant.organisation.slug, _period(request.POST.get("period"))))
 
 
 class ExportRequestView(BillingViewMixin, View):

@@ -20,3 +20,19 @@ def whole_number(raw) -> int | None:
     if not (0 < len(text) <= MAX_DIGITS and text.isascii() and text.isdigit()):
         return None
     return int(text)
+
+
+def plain_decimal(raw, *, max_places: int, max_digits: int = 18):
+    """``raw`` (text) as a Decimal written with ASCII digits, an optional point and at most
+    ``max_places`` decimals (no sign, exponent, NaN or infinity); None for anything else."""
+    import re
+    from decimal import Decimal
+
+    if not isinstance(raw, str):
+        return None
+    text = raw.strip()
+    if len(text) > max_digits + 1 or not re.fullmatch(
+        rf"[0-9]+(\.[0-9]{{0,{max_places}}})?", text, flags=re.ASCII
+    ):
+        return None
+    return Decimal(text)

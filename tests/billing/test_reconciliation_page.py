@@ -106,3 +106,20 @@ def test_roles_and_organisations(world, login):
     assert "Nothing to reconcile yet" in other.get(page_url(world.b)).content.decode()
     other.post(page_url(world.b, "run/"), {"period": "2025-07"})
     assert not ReconciliationRun.objects.for_tenant(world.b.msp).exists()
+
+
+def test_the_tolerance_is_set_on_the_page_and_refused_when_it_is_not_a_percentage(world, login):
+    from billing.models import ReconciliationSettings
+
+    imported(world.a.msp)
+    admin = login(world.a.users["msp_admin"])
+    for bad in ("101", "-1", "5,5", "1e2", "abc", "2.555"):
+        page = admin.post(page_url(world.a, "tolerance/"), {"tolerance_percent": bad}, follow=True)
+        assert "The tolerance is a percentage from 0 to 100" in page.content.decode(), bad
+    assert not ReconciliationSettings.objects.for_tenant(world.a.msp).exists()
+
+    admin.post(page_url(world.a, "tolerance/"), {"tolerance_percent": "25"})
+    admin.post(page_url(world.a, "run/"), {"period": "2025-07"})
+    assert ReconciliationRun.objects.for_tenant(world.a.msp).get().flag_count == 0  # 20 % < 25 %
+    viewer = login(world.a.users["msp_viewer"])
+    assert viewer.post(page_url(world.a, "tolerance/"), {"tolerance_percent": "1"}).status_code == 403
