@@ -1,11 +1,9 @@
 """Billing's writes: importing the vendor's reconciliation files (docs/billing.md, "Imports")."""
 
 import datetime as dt
-import logging
 from functools import partial
 from pathlib import Path
 
-import kombu.exceptions
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection, transaction
@@ -13,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from msp_portal.errors import Conflict, NotAllowed
+from msp_portal.jobs.handover import hand_over
 from msp_portal.tenancy.choices import Perm
 from msp_portal.tenancy.models import Organisation, User
 from msp_portal.tenancy.resolve import TenantContext
@@ -21,8 +20,6 @@ from .columns import FileKind
 from .importer import DAILY_USAGE_DERIVED, INVOICE_DERIVED, HashingReader, Loaded, Problem, Refused, load
 from .models import ImportProblem, ImportState, ReconciliationImport
 from .selectors import import_can_be_retried, import_progress_key, reconciliation_import_get
-
-logger = logging.getLogger(__name__)
 
 
 def reconciliation_import_create(
@@ -238,15 +235,8 @@ def reconciliation_import_upload(
 
 def reconciliation_import_enqueue(import_id: int) -> bool:
     """Offer the import to a worker; never raises. False (one warning in the log) when the broker
-    is out of reach: the import stays queued and its page offers to run it again later."""
-    from .tasks import reconciliation_import_task
-
-    try:
-        reconciliation_import_task.apply_async(args=[import_id], retry=False)
-    except (kombu.exceptions.OperationalError, OSError):
-        logger.warning("billing import %s not enqueued: broker unreachable", import_id)
-        return False
-    return True
+    is out of reach: the import stays queued and its page offers to run it again (Retry)."""
+    return hand_over("billing.tasks.reconciliation_import_task", (import_id,), f"billing import {import_id}")
 
 
 def reconciliation_import_run_stored(*, import_id: int) -> ReconciliationImport | None:

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
-from django.views.generic import TemplateView
+from django.views.generic import TemplateView, View
 
 from msp_portal.api.filters import compact_query
 from msp_portal.csv_export import csv_response
@@ -140,7 +140,7 @@ class ImportStatusFragmentView(ImportStatusMixin, TemplateView):
         return self.render_to_response(self.get_context_data(**self.status_context()))
 
 
-class ImportProblemsCsvView(BillingViewMixin, TemplateView):
+class ImportProblemsCsvView(BillingViewMixin, View):
     """Every problem that refused the file, as CSV (the page shows the first 100)."""
 
     def get(self, request, *args, **kwargs):
@@ -152,7 +152,7 @@ class ImportProblemsCsvView(BillingViewMixin, TemplateView):
         )
 
 
-class ImportRetryView(BillingViewMixin, TemplateView):
+class ImportRetryView(BillingViewMixin, View):
     """Hand again to a worker an import whose worker was lost."""
 
     required_perm = Perm.MANAGE_BILLING

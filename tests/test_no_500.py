@@ -31,7 +31,7 @@ from reports.services import usage_report_open, usage_report_submit
 
 from .conftest import World, make_side
 from .reports.conftest import line_specs
-from .test_tenancy import fill, tenant_routes
+from .test_tenancy import ID_OF, fill, tenant_routes
 
 NOW = dt.datetime(2026, 11, 16, 10, 0, tzinfo=dt.UTC)
 ROLES = ("msp_admin", "msp_billing", "msp_viewer", "dist_admin", "dist_reviewer")
@@ -481,6 +481,7 @@ def api_path(world: BusyWorld, template: str) -> list[str]:
             "subscription_id": objects["subscription"].pk,
             "license_id": objects["license"].pk,
             "purchase_id": objects["purchase"].pk,
+            "import_id": ID_OF["import_id"](world.a.msp),
         }
         path = template
         for name, value in ids.items():
