@@ -288,3 +288,31 @@ def test_an_import_stuck_for_ten_minutes_can_be_run_again(world, login, django_c
     assert "The import is handed to a worker again." in response.content.decode()
     assert len(callbacks) == 1
     assert reconciliation_import_run_stored(import_id=record.pk).state == ImportState.DONE
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_list_and_its_csv_take_their_headers_from_one_description(
+    world, login, language, django_capture_on_commit_callbacks
+):
+    import html
+    import re
+
+    from django.utils import translation
+
+    client = login(world.a.users["msp_admin"])
+    uploaded(client, world.a.msp, csv_bytes([daily_usage_row()]), django_capture_on_commit_callbacks)
+    client.cookies["django_language"] = language
+    page = client.get(list_url(world.a.msp)).content.decode()
+    head = page.split("<thead>", 1)[1].split("</thead>", 1)[0]
+    shown = [html.unescape(t.strip()) for t in re.findall(r"<th[^>]*>([^<]+)</th>", head)]
+    header = download(client.get(list_url(world.a.msp), {"format": "csv"}))[0]
+    with translation.override(language):
+        assert shown == [str(h) for h in tables.IMPORTS.page_headers] == header
+
+
+def test_operators_see_the_imports_in_the_admin(world, admin_client):
+    ReconciliationImport.objects.for_tenant(world.a.msp).create(
+        organisation=world.a.msp, kind=FileKind.INVOICE, file_name="operator-view.csv"
+    )
+    response = admin_client.get("/admin/billing/reconciliationimport/")
+    assert response.status_code == 200 and "operator-view.csv" in response.content.decode()
