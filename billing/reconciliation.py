@@ -98,6 +98,13 @@ def _closeness(explained: Decimal, difference: Decimal) -> Decimal:
     return max(Decimal(0), 1 - abs(abs(explained) - abs(difference)) / abs(difference)).quantize(CENT)
 
 
+def _money(amount: Decimal) -> str:
+    """An amount as evidence shows it: to the cent, the sum of 10-decimal rows rounded half-up."""
+    from decimal import ROUND_HALF_UP
+
+    return str(amount.quantize(CENT, rounding=ROUND_HALF_UP))
+
+
 def _cause(cause: str, score: Decimal, evidence: str) -> dict:
     return {"cause": cause, "score": str(score), "evidence": evidence}
 
@@ -117,7 +124,7 @@ def variance_causes(s: KeySums, difference: Decimal) -> list[dict]:
             "date_range",
             _closeness(s.latent_total or 0, difference) if s.latent_rows else Decimal(0),
             _("%(rows)s rows of usage dated before this period (latent usage), totalling %(total)s.")
-            % {"rows": s.latent_rows or 0, "total": s.latent_total or 0},
+            % {"rows": s.latent_rows or 0, "total": _money(s.latent_total or Decimal(0))},
         ),
     ]
     if difference < 0:  # the invoice asks less than the daily rows add up to
@@ -127,7 +134,7 @@ def variance_causes(s: KeySums, difference: Decimal) -> list[dict]:
                 "discount_or_credit",
                 score,
                 _("The invoice is %(amount)s lower; %(rows)s rows carry a 15 %% partner earned credit.")
-                % {"amount": abs(difference), "rows": s.earned_credit_rows or 0},
+                % {"amount": _money(abs(difference)), "rows": s.earned_credit_rows or 0},
             )
         )
     else:
@@ -141,7 +148,10 @@ def variance_causes(s: KeySums, difference: Decimal) -> list[dict]:
                 % {"amount": difference, "tax": tax},
             )
         )
-    return sorted(causes, key=lambda c: Decimal(c["score"]), reverse=True)
+    # A cause that explains nothing (no latent rows, say) is not shown.
+    return sorted(
+        (c for c in causes if Decimal(c["score"]) > 0), key=lambda c: Decimal(c["score"]), reverse=True
+    )
 
 
 def judge(s: KeySums, tolerance: Decimal, fixed_fee: bool) -> list[tuple[str, dict]]:

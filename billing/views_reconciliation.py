@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -74,7 +75,11 @@ class ReconcileView(BillingViewMixin, View):
             run = reconciliation.reconciliation_run(msp=msp, period=period)
             messages.success(
                 request,
-                _("%(period)s reconciled: %(count)s flags to look at.")
+                ngettext(
+                    "%(period)s reconciled: %(count)s flag to look at.",
+                    "%(period)s reconciled: %(count)s flags to look at.",
+                    run.flag_count,
+                )
                 % {"period": f"{period:%Y-%m}", "count": run.flag_count},
             )
         return redirect(_results_url(msp.slug, period))
