@@ -252,6 +252,16 @@ def reconciliation_run(*, msp: Organisation, period) -> ReconciliationRun:
         invoice_total=sum((s.invoice_subtotal or 0 for s in sums), Decimal(0)),
         usage_total=sum((s.usage_total or 0 for s in sums), Decimal(0)),
     )
+    flags = _flags(run, sums, tolerance)
+    ReconciliationFlag.objects.bulk_create(flags, batch_size=1000)
+    run.flag_count = sum(1 for f in flags if not f.kind.startswith("expected"))
+    run.save(update_fields=["flag_count"])
+    return run
+
+
+def _flags(run: ReconciliationRun, sums: list[KeySums], tolerance: Decimal) -> list[ReconciliationFlag]:
+    """Each key judged, the pairs of one-sided keys under two customer ids made one flag."""
+    msp, period = run.organisation, run.period
     fixed_fee = _fixed_fee_keys(msp)
     mismatched = _customer_mismatches(sums)
     paired_usage = {id(s) for s in mismatched.values()}
@@ -303,10 +313,7 @@ def reconciliation_run(*, msp: Organisation, period) -> ReconciliationRun:
                     recurring=key in earlier,
                 )
             )
-    ReconciliationFlag.objects.bulk_create(flags, batch_size=1000)
-    run.flag_count = sum(1 for f in flags if not f.kind.startswith("expected"))
-    run.save(update_fields=["flag_count"])
-    return run
+    return flags
 
 
 def _earlier_flag_keys(msp: Organisation, period) -> set[tuple]:
