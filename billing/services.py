@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import DataError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,7 +17,16 @@ from msp_portal.tenancy.models import Organisation, User
 from msp_portal.tenancy.resolve import TenantContext
 
 from .columns import FileKind
-from .importer import DAILY_USAGE_DERIVED, INVOICE_DERIVED, HashingReader, Loaded, Problem, Refused, load
+from .importer import (
+    DAILY_USAGE_DERIVED,
+    INVOICE_DERIVED,
+    HashingReader,
+    Loaded,
+    Problem,
+    Refused,
+    impossible_dates,
+    load,
+)
 from .models import ImportProblem, ImportState, ReconciliationImport
 from .selectors import import_can_be_retried, import_progress_key, reconciliation_import_get
 
@@ -100,17 +109,22 @@ def _refuse(record: ReconciliationImport, problems: list[Problem], reader: Hashi
 
 def _load_and_write(record: ReconciliationImport, reader: HashingReader) -> Loaded:
     with connection.cursor() as cursor:
-        names = load(cursor, kind=FileKind(record.kind), reader=reader)
+        present, names, typed_sql = load(cursor, kind=FileKind(record.kind), reader=reader)
         _refuse_a_repeated_file(record, reader.sha256.hexdigest())
-        period, invoice_number = _period_and_invoice(cursor)
-        earlier = _current_import(record, period, invoice_number)
-        if earlier is not None:
-            _replace(earlier, record, cursor)
-        if record.kind == FileKind.DAILY_USAGE:
-            _ensure_partition(cursor, period)
-            rows, flagged = _insert(cursor, "billing_daily_usage", record, period, names, DAILY_USAGE_DERIVED)
-        else:
-            rows, flagged = _insert(cursor, "billing_invoiceline", record, period, names, INVOICE_DERIVED)
+        try:
+            with transaction.atomic():  # the rows are typed here: a day that does not exist fails
+                period, invoice_number = _period_and_invoice(cursor, typed_sql)
+                earlier = _current_import(record, period, invoice_number)
+                if earlier is not None:
+                    _replace(earlier, record, cursor)
+                if record.kind == FileKind.DAILY_USAGE:
+                    _ensure_partition(cursor, period)
+                    table, derived = "billing_daily_usage", DAILY_USAGE_DERIVED
+                else:
+                    table, derived = "billing_invoiceline", INVOICE_DERIVED
+                rows, flagged = _insert(cursor, table, record, period, names, typed_sql, derived)
+        except DataError:
+            raise impossible_dates(present) from None
     return Loaded(rows=rows, flagged=flagged, period=period, invoice_number=invoice_number)
 
 
@@ -133,12 +147,13 @@ def _refuse_a_repeated_file(record: ReconciliationImport, sha256: str) -> None:
         )
 
 
-def _period_and_invoice(cursor) -> tuple[dt.date, str]:
+def _period_and_invoice(cursor, typed_sql: str) -> tuple[dt.date, str]:
     """The billing period is the month of the latest charge start (rows of latent usage carry
     the previous cycle's dates); the invoice number is the one most rows name."""
     cursor.execute(
         "SELECT date_trunc('month', max(charge_start_date))::date, "
-        "coalesce(mode() WITHIN GROUP (ORDER BY nullif(invoice_number, '')), '') FROM billing_typed"
+        "coalesce(mode() WITHIN GROUP (ORDER BY nullif(invoice_number, '')), '') "
+        f"FROM ({typed_sql}) AS typed"
     )
     period, invoice_number = cursor.fetchone()
     return period, invoice_number[:64]
@@ -176,24 +191,21 @@ def _ensure_partition(cursor, period: dt.date) -> None:
     )
 
 
-def _insert(cursor, table, record, period, names, derived) -> tuple[int, int]:
+def _insert(cursor, table, record, period, names, typed_sql, derived) -> tuple[int, int]:
+    """One INSERT … SELECT of the typed rows with the row rules; returns (rows, rows whose
+    stated pre-tax total differs), counted by the same statement."""
     columns = ", ".join([*names, *derived])
     expressions = ", ".join([*names, *derived.values()])
+    flagged = "count(*) FILTER (WHERE pre_tax_total_mismatch)" if "pre_tax_total_mismatch" in derived else "0"
+    returned = "pre_tax_total_mismatch" if "pre_tax_total_mismatch" in derived else "1"
     cursor.execute(
-        f"INSERT INTO {table} (organisation_id, reconciliation_import_id, period, line, {columns}) "
-        f"SELECT %s, %s, %s, line + 1, {expressions} FROM billing_typed",
+        f"WITH written AS (INSERT INTO {table} (organisation_id, reconciliation_import_id, period, line, {columns}) "
+        f"SELECT %s, %s, %s, line + 1, {expressions} FROM ({typed_sql}) AS typed RETURNING {returned}) "
+        f"SELECT count(*), {flagged} FROM written",
         [record.organisation_id, record.pk, period],
     )
-    rows = cursor.rowcount
-    flagged = 0
-    if "pre_tax_total_mismatch" in derived:
-        cursor.execute(
-            f"SELECT count(*) FROM {table} WHERE organisation_id = %s AND period = %s "
-            "AND reconciliation_import_id = %s AND pre_tax_total_mismatch",
-            [record.organisation_id, period, record.pk],
-        )
-        flagged = cursor.fetchone()[0]
-    return rows, flagged
+    rows, flagged_rows = cursor.fetchone()
+    return rows, flagged_rows
 
 
 # --- uploads through the portal, run by a worker (docs/billing.md, "Imports") -------------------
