@@ -23,7 +23,6 @@ The files are deterministic (``random.Random`` with a fixed seed). Idempotent: a
 which Contoso already has an imported file is left as it is, so loading again changes nothing.
 """
 
-import csv
 import datetime as dt
 import io
 import random
@@ -35,6 +34,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from msp_portal.calendar import add_months, last_ended_cycle, next_month
+from msp_portal.csv_export import csv_write
 from msp_portal.tenancy.demo import register_demo_part
 from msp_portal.tenancy.models import Organisation
 
@@ -376,10 +376,10 @@ def demo_files(period: dt.date, *, earlier: bool) -> tuple[bytes, bytes]:
 
 
 def _csv(rows: list[dict], header: list[str]) -> bytes:
+    """The vendor's file, written by the project's one CSV writer (its BOM and its plain
+    decimals are what the importer reads)."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=header, lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(rows)
+    csv_write(out, header, ([row.get(name, "") for name in header] for row in rows))
     return out.getvalue().encode("utf-8")
 
 

@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
-from django.http import StreamingHttpResponse
+from django.http import FileResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
 
 # OWASP's list (CSV injection): a spreadsheet reads a cell starting with one of these as a
@@ -84,4 +84,11 @@ def csv_response(filename: str, header: Sequence, rows: Iterable[Sequence]) -> S
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     # Filenames carry typed values (a SKU): Django quotes them and encodes non-ASCII ones.
     response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+def csv_file_response(path, filename: str) -> FileResponse:
+    """A CSV this writer already wrote to a file (an export built by a worker), as a download."""
+    response = FileResponse(open(path, "rb"), as_attachment=True, filename=filename)  # noqa: SIM115 (closed by Django)
+    response["Content-Type"] = "text/csv; charset=utf-8"
     return response

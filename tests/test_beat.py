@@ -31,6 +31,7 @@ def test_every_beat_entry_names_a_registered_task_and_each_job_has_a_command():
         "reports.tasks.auto_submit_task",
         "licensing.tasks.run_true_up_task",
         "notifications.outbox_sweep",  # the e-mail outbox (docs/notifications.md), not a logged job
+        "exports.sweep",  # export requests no worker was handed, and expired files (docs/exports.md)
     }
     assert tasks <= set(celery_app.tasks)
 

@@ -21,6 +21,8 @@ import pytest
 import time_machine
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 
+from billing.columns import FileKind
+from billing.services import reconciliation_import_create_by_operator, reconciliation_import_run
 from licensing import services as licensing_services
 from licensing.choices import BillingType, Program
 from licensing.models import CostCenter, License, Subscription
@@ -31,6 +33,7 @@ from reports import services as report_services
 from reports.accounts import account_settings_update
 from reports.models import UsageReportLine
 
+from .billing.files import csv_bytes, daily_usage_row
 from .factories import MembershipFactory, UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -86,6 +89,8 @@ def build_side(side, label: str, clock) -> dict:
         "po_number": long_formula("=", f"po-{label}"),
         "note": long_formula("@", f"note-{label}"),
         "comment": long_formula("+", f"comment-{label}"),
+        "import_file": long_formula("=", f"import-{label}") + ".csv",
+        "import_column": short_formula("@", f"col-{label}"),
     }
     Organisation.objects.filter(pk=side.msp.pk).update(name=typed["msp_name"])
     Organisation.objects.filter(pk=side.distributor.pk).update(name=typed["dist_name"])
@@ -170,12 +175,19 @@ def build_side(side, label: str, clock) -> dict:
         po_number=typed["po_number"],
         note=typed["note"],
     )
+    # A reconciliation file named with a formula, whose header holds an unknown column that is one
+    # too: refused, so its problems' CSV names that column.
+    data = csv_bytes([{**daily_usage_row(), typed["import_column"]: "x"}])
+    refused = reconciliation_import_create_by_operator(
+        organisation=side.msp, kind=FileKind.DAILY_USAGE, file_name=typed["import_file"], size_bytes=len(data)
+    )
+    reconciliation_import_run(import_id=refused.pk, organisation=side.msp, raw=io.BytesIO(data))
     return {
         **typed,
         "buyer_full_name": f"{typed['buyer_first']} Buyer",
         "dist_admin_full_name": f"{typed['dist_admin_first']} Admin",
         "allocation": f"{typed['cc_code']}: 2; {typed['sub_cc_code']}: 1",
-        "ids": {"subscription": subscription.pk, "report": report.pk},
+        "ids": {"subscription": subscription.pk, "report": report.pk, "import": refused.pk},
     }
 
 
@@ -278,6 +290,10 @@ EXPORTS = {
         ("product_code", "sku", "product_name", "unit_type"),
         money=(("Unit price", Decimal("12.50")), ("Amount", Decimal("25.00"))),
     ),
+    "reconciliation imports": Export("/o/{msp}/billing/imports/?format=csv", "msp_viewer", ("import_file",)),
+    "problems of a refused import": Export(
+        "/o/{msp}/billing/imports/{import}/problems.csv", "msp_viewer", ("import_column",)
+    ),
     "usage report read by its distributor": Export(
         "/o/{dist}/reports/{report}/?format=csv",
         "dist_reviewer",
@@ -373,7 +389,8 @@ def view_name(func) -> str:
 
 
 def served_path(export: Export) -> str:
-    return urlsplit(export.path.format(msp="msp-x", dist="dist-x", subscription=1, report=1)).path
+    ids = {"subscription": 1, "report": 1, "import": 1}
+    return urlsplit(export.path.format(msp="msp-x", dist="dist-x", **ids)).path
 
 
 def test_the_source_reading_finds_the_known_exporters():

@@ -1,12 +1,12 @@
 """The Exports page and the download of a finished export (docs/exports.md)."""
 
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views import View
 from django.views.generic import TemplateView
 
+from msp_portal.csv_export import csv_file_response
 from msp_portal.tenancy.views_base import TenantViewMixin
 
 from . import selectors
@@ -48,6 +48,4 @@ class ExportDownloadView(TenantViewMixin, View):
             return render(request, "exports/not_ready.html", {"export": self.export}, status=409)
         if expired:
             return render(request, "exports/expired.html", {"export": self.export}, status=410)
-        return FileResponse(
-            path.open("rb"), as_attachment=True, filename=self.export.file_name, content_type="text/csv"
-        )
+        return csv_file_response(path, self.export.file_name)
