@@ -338,28 +338,16 @@ def timed_phases(path: Path, organisation) -> Phases:
             importer._copy(cursor, reader, present)
         with phases.step("count rows"):
             cursor.execute("SELECT count(*) FROM billing_staging")
-        checks = importer._cell_checks(present)
-        with phases.step(f"cell checks ({len(checks)} scans)"):
+        with phases.step("cell checks (one scan)"):
             importer._check_cells(cursor, present)
-        with phases.step("typed temporary table (CREATE TABLE AS)"):
-            names = importer._typed_table(cursor, kind, present)
-        with phases.step("period + invoice (mode)"):
-            period, _invoice = services._period_and_invoice(cursor)
+        names, typed_sql = importer.typed_rows(kind, present)
+        with phases.step("period + invoice (mode, typing charge dates)"):
+            period, _invoice = services._period_and_invoice(cursor, typed_sql)
         with phases.step("partition"):
             services._ensure_partition(cursor, period)
-        with phases.step("INSERT … SELECT into the partition (+ rules)"):
-            cursor.execute(
-                f"INSERT INTO billing_daily_usage (organisation_id, reconciliation_import_id, period, "
-                f"line, {', '.join([*names, *importer.DAILY_USAGE_DERIVED])}) "
-                f"SELECT %s, %s, %s, line + 1, {', '.join([*names, *importer.DAILY_USAGE_DERIVED.values()])} "
-                "FROM billing_typed",
-                [organisation.pk, record.pk, period],
-            )
-        with phases.step("count flagged rows"):
-            cursor.execute(
-                "SELECT count(*) FROM billing_daily_usage WHERE organisation_id = %s AND period = %s "
-                "AND reconciliation_import_id = %s AND pre_tax_total_mismatch",
-                [organisation.pk, period, record.pk],
+        with phases.step("INSERT … SELECT into the partition (typing, rules, counts)"):
+            services._insert(
+                cursor, "billing_daily_usage", record, period, names, typed_sql, importer.DAILY_USAGE_DERIVED
             )
         # The foreign keys of billing_daily_usage are DEFERRABLE INITIALLY DEFERRED: the real
         # import checks them at commit, one lookup per row and key; this fires them now.
