@@ -15,13 +15,10 @@ import time
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from celery.contrib.testing.worker import start_worker
-from django.conf import settings
 from django.core import mail
-from django.db import connection
 from django.utils import timezone
 
 from config import celery_app
@@ -41,7 +38,7 @@ from reports.models import (
 )
 from reports.tasks import auto_submit_task, open_cycles_task, send_reminders_task
 
-from .clock import clock_env
+from .processes import process_env, worker_process
 from .reports.conftest import line_specs
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -170,28 +167,6 @@ def test_the_worker_opens_missed_cycles_once(world, worker):
 # --- separate processes -------------------------------------------------------------------------
 
 
-def _process_env() -> dict:
-    """The environment of a child process that works on this test's database and Redis."""
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
-    if db["HOST"].startswith("/"):
-        # The embedded server listens on a socket directory: written as an absolute path, the way
-        # config.embedded writes its own URL for django-environ.
-        url = f"postgres://{db['USER']}{password}@/{quote(db['HOST'])}/{quote(db['NAME'])}"
-        url += f"?port={db['PORT']}" if db["PORT"] else ""
-    else:
-        url = f"postgres://{db['USER']}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    return clock_env(
-        {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "config.settings.test",
-            "DATABASE_URL": url,
-            "REDIS_URL": settings.REDIS_URL,
-            "PYTHONPATH": str(ROOT),
-        }
-    )
-
-
 def _many_overdue_reports(world, count_per_msp: int, lines: int) -> dict[UsageReport, bool]:
     """``count_per_msp`` overdue reports for each of MSP A and B, each of ``lines`` lines; in
     every other report the first line declares 7 of 10 provided seats without a word. Returns
@@ -245,7 +220,7 @@ def test_two_sweeps_at_once_from_two_processes_submit_and_penalise_once(world):
     command = [sys.executable, "manage.py", "auto_submit", "--batch-size", "3"]
     processes = [
         subprocess.Popen(
-            command, cwd=ROOT, env=_process_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            command, cwd=ROOT, env=process_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
         for _ in range(2)
     ]
@@ -258,35 +233,8 @@ def test_two_sweeps_at_once_from_two_processes_submit_and_penalise_once(world):
     assert _assert_each_report_is_whole(reports) == 60
     assert ReportPenalty.objects.for_tenant(world.a.msp).count() == 15
     # And a third run, after both: nothing left to do.
-    again = subprocess.run(command, cwd=ROOT, env=_process_env(), capture_output=True, text=True, timeout=120)
+    again = subprocess.run(command, cwd=ROOT, env=process_env(), capture_output=True, text=True, timeout=120)
     assert again.returncode == 0 and again.stdout.strip().endswith("nothing to do"), again.stdout
-
-
-def _start_worker_process() -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool",
-            "solo",
-            "--queues",
-            settings.CELERY_TASK_DEFAULT_QUEUE,
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--loglevel",
-            "WARNING",
-        ],
-        cwd=ROOT,
-        env=_process_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
 
 
 def _under_review(reports) -> int:
@@ -296,7 +244,7 @@ def _under_review(reports) -> int:
 
 def test_a_worker_killed_mid_sweep_leaves_every_report_whole_and_the_next_sweep_finishes(world):
     reports = _many_overdue_reports(world, count_per_msp=100, lines=5)
-    first = _start_worker_process()
+    first = worker_process()
     try:
         auto_submit_task.apply_async(kwargs={"batch_size": 2})
         assert wait_for(lambda: _under_review(reports) > 0, timeout=90, every=0.02), "the sweep never started"
@@ -311,7 +259,7 @@ def test_a_worker_killed_mid_sweep_leaves_every_report_whole_and_the_next_sweep_
     killed_run = JobRun.objects.get(job=JobName.AUTO_SUBMIT)
     assert killed_run.status == JobStatus.RUNNING and killed_run.finished_at is None
 
-    second = _start_worker_process()  # the restarted worker takes the beat's next tick
+    second = worker_process()  # the restarted worker takes the beat's next tick
     try:
         result = auto_submit_task.apply_async(kwargs={"batch_size": 50})
         counts = result.get(timeout=120)

@@ -6,13 +6,11 @@ import datetime as dt
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from celery.contrib.testing.worker import start_worker
-from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.utils import timezone
@@ -21,7 +19,7 @@ from billing.models import DailyUsageRow, ImportState, ReconciliationImport
 from billing.tasks import reconciliation_import_task
 from config import celery_app
 
-from ..test_scheduled_jobs import _process_env
+from ..processes import worker_process
 from .files import csv_bytes, daily_usage_row
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -82,33 +80,6 @@ def _large_file(rows: int) -> bytes:
     return header + b"\r\n" + row * rows
 
 
-def _start_worker_process(media: Path) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool",
-            "solo",
-            "--queues",
-            settings.CELERY_TASK_DEFAULT_QUEUE,
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--loglevel",
-            "WARNING",
-        ],
-        cwd=ROOT,
-        env={**_process_env(), "MEDIA_ROOT": str(media)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-
-
 def _copying() -> bool:
     """Whether a backend of this database is in the middle of the importer's COPY."""
     with connection.cursor() as cursor:
@@ -137,7 +108,7 @@ def _stop(process: subprocess.Popen, sig) -> None:
 def test_a_worker_killed_mid_import_leaves_no_row_and_a_retry_imports_the_file_once(world, login, media):
     client = login(world.a.users["msp_admin"])
     data = _large_file(LARGE_ROWS)
-    first = _start_worker_process(media)
+    first = worker_process({"MEDIA_ROOT": str(media)})
     try:
         import_id = upload(client, world.a.msp, data, "usage-large.csv")
         assert wait_for(_copying, timeout=120, every=0.02), "the import never started"
@@ -157,7 +128,7 @@ def test_a_worker_killed_mid_import_leaves_no_row_and_a_retry_imports_the_file_o
         created_at=timezone.now() - dt.timedelta(minutes=11)
     )
     assert "Retry" in client.get(detail).content.decode()
-    second = _start_worker_process(media)
+    second = worker_process({"MEDIA_ROOT": str(media)})
     try:
         assert client.post(f"{detail}retry/").status_code == 302
         assert wait_for(lambda: record_of(import_id).state == ImportState.DONE, timeout=300, every=0.5)
