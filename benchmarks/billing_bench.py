@@ -39,6 +39,7 @@ import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 from _common import BASE_DIR, SETTINGS, load_average, print_header, run_on_database, wipe_organisations
@@ -403,6 +404,85 @@ def bulk_create_rate(organisation) -> float:
 # ---------------------------------------------------------------------------------------------
 
 
+INVOICE_LINES = 50_000
+TARGET_RECONCILE_RATIO = 2.0
+
+
+def write_invoice_file(msp, period: dt.date, path: Path) -> int:
+    """An invoice file for the imported daily rows: one line per customer, product, SKU and
+    subscription with the daily sums (every fifth one 7 % lower, so flags are found), then
+    invoice-only lines up to INVOICE_LINES. Streamed from PostgreSQL to disk."""
+    import csv
+
+    from django.db import connection
+
+    from billing.columns import INVOICE, INVOICE_OPTIONAL
+
+    header = [c.header for c in (*INVOICE, *INVOICE_OPTIONAL) if c.header != "SkuName"]
+    written = 0
+    with path.open("w", encoding="utf-8", newline="") as file, connection.cursor() as cursor:
+        writer = csv.writer(file, lineterminator="\r\n")
+        writer.writerow(header)
+        cursor.execute(
+            "SELECT customer_id, max(customer_name), product_id, sku_id, entitlement_id, sum(quantity), "
+            "sum(billing_pre_tax_total) FROM billing_daily_usage WHERE organisation_id = %s AND period = %s "
+            "GROUP BY customer_id, product_id, sku_id, entitlement_id",
+            [msp.pk, period],
+        )
+        for customer, name, product, sku, entitlement, quantity, total in cursor.fetchall():
+            subtotal = (total * Decimal("0.93") if written % 5 == 0 else total).quantize(Decimal("0.01"))
+            writer.writerow(
+                [customer, name, product, sku, "sub", f"{period}", f"{period:%Y-%m}-28", quantity, "", subtotal,
+                 "0", subtotal, "EUR", "1", "0", "G-BENCH", product, "usage", entitlement]
+            )  # fmt: skip
+            written += 1
+        while written < INVOICE_LINES:
+            writer.writerow(
+                [f"cust-only-{written}", "Invoice only", f"LIC{written % 50}", "P1M", "sub", f"{period}",
+                 f"{period:%Y-%m}-28", "10", "5", "50.00", "0", "50.00", "EUR", "1", "0", "G-BENCH", "License", "new", ""]
+            )  # fmt: skip
+            written += 1
+    return written
+
+
+def timed_reconciliation(msp, period: dt.date) -> tuple[float, float, float, int]:
+    """(invoice import s, reconciliation s, plain GROUP BY s of the same rows, flags)."""
+    from django.db import connection
+
+    from billing.reconciliation import reconciliation_run
+
+    path = BENCH_DIR / "billing_invoice_bench.csv"
+    lines = write_invoice_file(msp, period, path)
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "manage.py", "import_reconciliation", "--org", MSP, "--kind", "invoice", str(path)],
+        cwd=BASE_DIR, env={**os.environ, "DATABASE_URL": _database_url(), "DJANGO_SETTINGS_MODULE": SETTINGS},
+        check=True, capture_output=True,
+    )  # fmt: skip
+    imported = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        started = time.perf_counter()
+        for table, amount in (
+            ("billing_daily_usage", "billing_pre_tax_total"),
+            ("billing_invoiceline", "subtotal"),
+        ):
+            cursor.execute(
+                f"SELECT customer_id, product_id, sku_id, entitlement_id, sum({amount}), sum(quantity) FROM {table} "
+                "WHERE organisation_id = %s AND period = %s GROUP BY 1, 2, 3, 4",
+                [msp.pk, period],
+            )
+            cursor.fetchall()
+        plain = time.perf_counter() - started
+    started = time.perf_counter()
+    run = reconciliation_run(msp=msp, period=period)
+    reconciled = time.perf_counter() - started
+    print(
+        f"  invoice: {lines:,} lines imported in {imported:.1f} s; reconciliation {reconciled:.1f} s, plain GROUP BY {plain:.1f} s, {run.flag_count:,} flags",
+        flush=True,
+    )
+    return imported, reconciled, plain, run.flag_count
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=1_000_000, help="rows of the large file (1,000,000)")
@@ -413,6 +493,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--no-phases", action="store_true", help="skip the step-by-step timing of the importer"
+    )
+    parser.add_argument(
+        "--no-reconcile", action="store_true", help="skip the reconciliation against a 50,000-line invoice"
     )
     parser.add_argument(
         "--regenerate", action="store_true", help="write the files again even if var/bench has them"
@@ -446,6 +529,9 @@ def run(args) -> int:
         print(f"  import {seconds:.1f} s, peak {peak:.0f} MB: {said} (load {load_average()})", flush=True)
         results.append((rows, megabytes, seconds, copy_seconds, peak))
     rate = bulk_create_rate(msp)
+    reconciliation = (
+        None if args.no_reconcile else timed_reconciliation(msp, PERIODS.get(sizes[-1], DEFAULT_PERIOD))
+    )
 
     print_header("Billing: importing daily-rated usage files")
     print()
@@ -472,6 +558,14 @@ def run(args) -> int:
     print(
         f"Target import peak memory ≤ {TARGET_PEAK_MB} MB: {peak:.0f} MB: {'met' if peak <= TARGET_PEAK_MB else 'OVER'}"
     )
+    if reconciliation:
+        imported, reconciled, plain, flags = reconciliation
+        ratio = reconciled / plain
+        print(
+            f"Target reconciliation ≤ {TARGET_RECONCILE_RATIO} × plain GROUP BY ({rows:,} daily rows, "
+            f"{INVOICE_LINES:,} invoice lines, {flags:,} flags): {reconciled:.1f} s / {plain:.1f} s = {ratio:.2f} × : "
+            f"{'met' if ratio <= TARGET_RECONCILE_RATIO else 'OVER'} (invoice import {imported:.1f} s)"
+        )
     wipe()
     return 0
 
