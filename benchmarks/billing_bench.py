@@ -409,8 +409,8 @@ TARGET_RECONCILE_RATIO = 2.0
 
 
 def write_invoice_file(msp, period: dt.date, path: Path) -> int:
-    """An invoice file for the imported daily rows: one line per customer, product, SKU and
-    subscription with the daily sums (every fifth one 7 % lower, so flags are found), then
+    """An invoice file for the imported daily rows: one line per customer, product and SKU with
+    the daily sums (every fifth one 7 % lower, so flags are found), then
     invoice-only lines up to INVOICE_LINES. Streamed from PostgreSQL to disk."""
     import csv
 
@@ -424,10 +424,12 @@ def write_invoice_file(msp, period: dt.date, path: Path) -> int:
         writer = csv.writer(file, lineterminator="\r\n")
         writer.writerow(header)
         cursor.execute(
-            "SELECT customer_id, max(customer_name), product_id, sku_id, entitlement_id, sum(quantity), "
+            # Per customer, product and SKU (no subscription on the invoice: the daily rows are then
+            # summed over their subscriptions), at most INVOICE_LINES of them.
+            "SELECT customer_id, max(customer_name), product_id, sku_id, '', sum(quantity), "
             "sum(billing_pre_tax_total) FROM billing_daily_usage WHERE organisation_id = %s AND period = %s "
-            "GROUP BY customer_id, product_id, sku_id, entitlement_id",
-            [msp.pk, period],
+            "GROUP BY customer_id, product_id, sku_id ORDER BY 1, 3, 4 LIMIT %s",
+            [msp.pk, period, INVOICE_LINES],
         )
         for customer, name, product, sku, entitlement, quantity, total in cursor.fetchall():
             subtotal = (total * Decimal("0.93") if written % 5 == 0 else total).quantize(Decimal("0.01"))
