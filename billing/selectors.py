@@ -26,7 +26,9 @@ def import_problems(*, reconciliation_import: ReconciliationImport) -> QuerySet:
 def reconciliation_import_list(*, organisation: Organisation) -> QuerySet:
     """The MSP's imports, newest first, with who uploaded each (the list page, its CSV and the
     API; filtered by billing/filters.py)."""
-    return ReconciliationImport.objects.for_tenant(organisation).select_related("organisation", "created_by", "replaces")
+    return ReconciliationImport.objects.for_tenant(organisation).select_related(
+        "organisation", "created_by", "replaces"
+    )
 
 
 def reconciliation_import_get(*, organisation: Organisation, import_id: int) -> ReconciliationImport:

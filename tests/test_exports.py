@@ -34,7 +34,11 @@ def tenant_of(side, role="msp_admin"):
 def imported(msp, *, invoice=True):
     run_import(msp, csv_bytes([daily_usage_row(), daily_usage_row(CustomerName='=HYPERLINK("x")')]))
     if invoice:
-        run_import(msp, csv_bytes([invoice_row(Subtotal="3.00", Quantity="48")], INVOICE_HEADER), kind=FileKind.INVOICE)
+        run_import(
+            msp,
+            csv_bytes([invoice_row(Subtotal="3.00", Quantity="48")], INVOICE_HEADER),
+            kind=FileKind.INVOICE,
+        )
 
 
 def download(client, export):
