@@ -27,7 +27,7 @@ import datetime as dt
 import io
 import random
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -35,6 +35,7 @@ from django_scopes import scopes_disabled
 
 from msp_portal.calendar import add_months, last_ended_cycle, next_month
 from msp_portal.csv_export import csv_write
+from msp_portal.money import CENT, round_money
 from msp_portal.tenancy.demo import register_demo_part
 from msp_portal.tenancy.models import Organisation
 
@@ -51,7 +52,6 @@ MPN_ID = "6104877"
 RESELLER_MPN_ID = "5123456"
 EXCHANGE_RATE = Decimal("0.9215000000")  # USD prices billed in EUR
 VAT = Decimal("0.20")
-CENT = Decimal("0.01")
 INVOICE_HEADER = [c.header for c in (*INVOICE, *INVOICE_OPTIONAL)]
 
 
@@ -308,16 +308,16 @@ def _billed(plan: Plan, rows: list[dict], period: dt.date) -> tuple[Decimal, Dec
     in_period = [r for r in rows if r["ChargeStartDate"] == _vendor_date(period)]
     daily = sum((Decimal(r["BillingPreTaxTotal"]) for r in in_period), Decimal(0))
     quantity = sum((Decimal(r["Quantity"]) for r in rows), Decimal(0))
-    vat = (daily * VAT).quantize(CENT, ROUND_HALF_UP)
+    vat = round_money(daily * VAT)
     if plan.invoice == "discount":
-        subtotal = (daily * Decimal("0.85")).quantize(CENT, ROUND_HALF_UP)
-        return subtotal, (subtotal * VAT).quantize(CENT, ROUND_HALF_UP), quantity
+        subtotal = round_money(daily * Decimal("0.85"))
+        return subtotal, round_money(subtotal * VAT), quantity
     if plan.invoice == "tax":  # the tax billed again inside the subtotal
         return daily + vat, vat, quantity
     if plan.invoice == "exact":
         exact = sum((plan.meter.price * Decimal(r["Quantity"]) * EXCHANGE_RATE for r in rows), Decimal(0))
-        subtotal = exact.quantize(CENT, ROUND_HALF_UP)
-        return subtotal, (subtotal * VAT).quantize(CENT, ROUND_HALF_UP), quantity
+        subtotal = round_money(exact)
+        return subtotal, round_money(subtotal * VAT), quantity
     if plan.invoice == "quantity":  # a day's hours more, at no charge
         return daily, vat, quantity + 24
     return daily, vat, quantity
@@ -363,7 +363,7 @@ def demo_files(period: dt.date, *, earlier: bool) -> tuple[bytes, bytes]:
                 period,
                 invoice_number,
                 subtotal=subtotal,
-                tax=(subtotal * VAT).quantize(CENT),
+                tax=round_money(subtotal * VAT),
                 Quantity=Decimal(quantity),
                 ProductId=product,
                 SkuId=sku,

@@ -10,8 +10,6 @@ sits in memory; registered from billing/apps.py.
 - support case: one flag with the daily rows and invoice lines behind it.
 """
 
-from decimal import ROUND_HALF_UP, Decimal
-
 from django.db.models import Count, Max, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,13 +17,13 @@ from django.utils.translation import gettext_lazy
 from licensing.choices import BillingType
 from licensing.selectors import subscription_statuses
 from msp_portal.exports.registry import ExportContent, register_export_kind
+from msp_portal.money import round_money
 from msp_portal.tenancy.choices import Perm
 
 from .columns import DAILY_USAGE
-from .models import DailyUsageRow, ReconciliationFlag, ReconciliationRun
+from .models import DailyUsageRow, InvoiceLine, ReconciliationFlag, ReconciliationRun
 
 CHUNK = 5_000
-CENT = Decimal("0.01")
 
 BILLED = "billing.billed"
 UNBILLED_USAGE = "billing.unbilled-usage"
@@ -116,7 +114,7 @@ def unbilled_licenses(export) -> ExportContent:
                 s.owned,
                 s.product.unit_price,
                 s.product.currency,
-                (s.product.unit_price * s.owned).quantize(CENT, rounding=ROUND_HALF_UP),
+                round_money(s.product.unit_price * s.owned),
             )
             for s in statuses
         ],  # fmt: skip
@@ -172,8 +170,6 @@ def results(export) -> ExportContent:
 def support_case(export) -> ExportContent:
     """The flag, then every daily row and invoice line of its key: what a vendor's support
     engineer asks for."""
-    from .models import InvoiceLine
-
     flag = ReconciliationFlag.objects.for_tenant(export.organisation).get(pk=export.params["flag_id"])
     key = {
         "period": flag.period,

@@ -165,6 +165,10 @@ class ReconciliationRun(TenantModel):
     invoice_total = models.DecimalField(max_digits=38, decimal_places=10, default=0)
     usage_total = models.DecimalField(max_digits=38, decimal_places=10, default=0)
     flag_count = models.PositiveIntegerField(default=0)
+    # Each customer's two sides over the whole period, kept with the run so the results page
+    # does not sum a month of rows again: [{"customer_id", "customer_name", "invoice", "usage"}]
+    # with amounts as decimal strings.
+    customer_totals = models.JSONField(default=list)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -20,15 +20,19 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import connection, transaction
+from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from licensing.choices import BillingType
 from licensing.models import Product
+from msp_portal.errors import Invalid, NotAllowed
+from msp_portal.money import CENT, round_money
+from msp_portal.numbers import plain_decimal
+from msp_portal.tenancy.choices import Perm
 from msp_portal.tenancy.models import Organisation
 
 from .models import FlagKind, ReconciliationFlag, ReconciliationRun, ReconciliationSettings
 
-CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
 
 _SUMS = """
@@ -100,9 +104,7 @@ def _closeness(explained: Decimal, difference: Decimal) -> Decimal:
 
 def _money(amount: Decimal) -> str:
     """An amount as evidence shows it: to the cent, the sum of 10-decimal rows rounded half-up."""
-    from decimal import ROUND_HALF_UP
-
-    return str(amount.quantize(CENT, rounding=ROUND_HALF_UP))
+    return str(round_money(amount))
 
 
 def _cause(cause: str, score: Decimal, evidence: str) -> dict:
@@ -208,6 +210,26 @@ def judge(s: KeySums, tolerance: Decimal, fixed_fee: bool) -> list[tuple[str, di
     return flags
 
 
+def _customer_sums(sums: list[KeySums]) -> list[dict]:
+    """Both sides per customer, from the keys' sums (no second pass over the rows)."""
+    by_customer: dict[str, dict] = {}
+    for s in sums:
+        row = by_customer.setdefault(
+            s.customer_id,
+            {
+                "customer_id": s.customer_id,
+                "customer_name": s.customer_name,
+                "invoice": Decimal(0),
+                "usage": Decimal(0),
+            },
+        )
+        row["invoice"] += s.invoice_subtotal or 0
+        row["usage"] += s.usage_total or 0
+        row["customer_name"] = row["customer_name"] or s.customer_name
+    ordered = sorted(by_customer.values(), key=lambda row: (row["customer_name"], row["customer_id"]))
+    return [{**row, "invoice": str(row["invoice"]), "usage": str(row["usage"])} for row in ordered]
+
+
 def _fixed_fee_keys(msp: Organisation) -> set[tuple[str, str]]:
     """(product id, SKU id) of the license-based products in the MSP's distributor's catalog."""
     if msp.distributor is None:
@@ -251,6 +273,7 @@ def reconciliation_run(*, msp: Organisation, period) -> ReconciliationRun:
         tolerance_percent=tolerance,
         invoice_total=sum((s.invoice_subtotal or 0 for s in sums), Decimal(0)),
         usage_total=sum((s.usage_total or 0 for s in sums), Decimal(0)),
+        customer_totals=_customer_sums(sums),
     )
     flags = _flags(run, sums, tolerance)
     ReconciliationFlag.objects.bulk_create(flags, batch_size=1000)
@@ -337,10 +360,6 @@ def _earlier_flag_keys(msp: Organisation, period) -> set[tuple]:
 
 def reconciliation_tolerance_set(*, tenant, tolerance: str) -> ReconciliationSettings:
     """The variance above which a difference is flagged, in percent (0 to 100, two decimals)."""
-    from msp_portal.errors import Invalid, NotAllowed
-    from msp_portal.numbers import plain_decimal
-    from msp_portal.tenancy.choices import Perm
-
     if not tenant.can(Perm.MANAGE_BILLING):
         raise NotAllowed()
     value = plain_decimal(tolerance, max_places=2, max_digits=5)
@@ -376,17 +395,6 @@ class CustomerTotals:
         return self.invoice_subtotal - self.usage_total
 
 
-_CUSTOMER_TOTALS = """
-SELECT customer_id, max(customer_name), sum(invoice), sum(usage) FROM (
-    SELECT customer_id, customer_name, subtotal AS invoice, 0 AS usage FROM billing_invoiceline
-    WHERE organisation_id = %(org)s AND period = %(period)s
-    UNION ALL
-    SELECT customer_id, customer_name, 0, billing_pre_tax_total FROM billing_daily_usage
-    WHERE organisation_id = %(org)s AND period = %(period)s
-) sides GROUP BY customer_id ORDER BY max(customer_name), customer_id
-"""
-
-
 def reconciled_periods(*, msp: Organisation) -> list:
     """The periods with an imported file, newest first."""
     from .models import ImportState, ReconciliationImport
@@ -418,17 +426,19 @@ def run_flags(*, run: ReconciliationRun, kind: str = "", customer: str = "", rec
 
 
 def customer_totals(*, run: ReconciliationRun) -> list[CustomerTotals]:
-    """Each customer's two sides over the whole period (flagged or not): they add up to the
-    run's totals, for MSPs that re-bill their customers."""
-    with connection.cursor() as cursor:
-        cursor.execute(_CUSTOMER_TOTALS, {"org": run.organisation_id, "period": run.period})
-        rows = cursor.fetchall()
-    counts: dict[str, int] = {}
-    for customer_id in (
-        run_flags(run=run).exclude(kind__startswith="expected").values_list("customer_id", flat=True)
-    ):
-        counts[customer_id] = counts.get(customer_id, 0) + 1
+    """Each customer's two sides over the whole period (flagged or not), summed when the run was
+    made: they add up to the run's totals, for MSPs that re-bill their customers."""
+    counts = dict(
+        run_flags(run=run)
+        .exclude(kind__startswith="expected")
+        .values_list("customer_id")
+        .annotate(flags=Count("pk"))
+        .order_by()
+    )
     return [
-        CustomerTotals(cid, name or "", invoice or Decimal(0), usage or Decimal(0), counts.get(cid, 0))
-        for cid, name, invoice, usage in rows
-    ]
+        CustomerTotals(
+            row["customer_id"], row["customer_name"], Decimal(row["invoice"]), Decimal(row["usage"]),
+            counts.get(row["customer_id"], 0),
+        )
+        for row in run.customer_totals
+    ]  # fmt: skip

@@ -11,9 +11,10 @@ agree on any values.
   (the original value stays in the row), anything else = that reseller's id.
 """
 
-from decimal import ROUND_DOWN, Decimal, localcontext
+from decimal import Decimal, localcontext
 
-CENT = Decimal("0.01")
+from msp_portal.money import truncate
+
 EARNED_CREDIT_PERCENTAGES = (Decimal(0), Decimal(15))
 
 
@@ -26,7 +27,7 @@ def expected_pre_tax_total(
     significant digits and would round before the cut)."""
     with localcontext() as context:
         context.prec = 120
-        return (effective_unit_price * quantity * exchange_rate).quantize(CENT, rounding=ROUND_DOWN)
+        return truncate(effective_unit_price * quantity * exchange_rate, 2)
 
 
 def pre_tax_total_mismatch(

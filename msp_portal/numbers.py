@@ -6,6 +6,9 @@
 PostgreSQL bigint either.
 """
 
+import re
+from decimal import Decimal
+
 # A PostgreSQL bigint holds any 18-digit number; nothing a person counts here comes close.
 MAX_DIGITS = 18
 
@@ -25,9 +28,6 @@ def whole_number(raw) -> int | None:
 def plain_decimal(raw, *, max_places: int, max_digits: int = 18):
     """``raw`` (text) as a Decimal written with ASCII digits, an optional point and at most
     ``max_places`` decimals (no sign, exponent, NaN or infinity); None for anything else."""
-    import re
-    from decimal import Decimal
-
     if not isinstance(raw, str):
         return None
     text = raw.strip()
