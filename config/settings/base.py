@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "licensing",
     "reports",
     "billing",
+    "invoicing",
     "config",  # the project shell, last: its demo_data command
 ]
 

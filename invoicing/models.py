@@ -1,0 +1,1 @@
+"""Invoicing's tables (docs/invoicing.md)."""
