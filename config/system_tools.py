@@ -12,14 +12,22 @@ log = logging.getLogger("config.launch")
 
 # What the suite needs from the system besides Python packages: Debian's chromium for the
 # browser journeys (never a browser downloaded by Playwright) and GNU gettext for the check that
-# every translatable string is in the French catalogue.
-SYSTEM_TOOLS = {"chromium": Path("/usr/bin/chromium"), "gettext": Path("/usr/bin/xgettext")}
+# every translatable string is in the French catalogue; pango (through WeasyPrint) for the
+# invoice PDFs, which the portal itself needs as well.
+SYSTEM_TOOLS = {"chromium": "/usr/bin/chromium", "gettext": "/usr/bin/xgettext"}
+SYSTEM_LIBRARIES = {"libpangoft2-1.0-0": "libpangoft2-1.0.so.0"}
+
+
+def _library_present(file_name: str) -> bool:
+    return any(Path(folder).glob(f"*/{file_name}") for folder in ("/usr/lib", "/lib")) or any(
+        (Path(folder) / file_name).exists() for folder in ("/usr/lib", "/lib", "/usr/lib64")
+    )
 
 
 def system_tools_missing() -> list[str]:
-    chromium = Path(os.environ.get("CHROMIUM_PATH", SYSTEM_TOOLS["chromium"]))
-    paths = {**SYSTEM_TOOLS, "chromium": chromium}
-    return [package for package, path in paths.items() if not path.exists()]
+    paths = {**SYSTEM_TOOLS, "chromium": os.environ.get("CHROMIUM_PATH", SYSTEM_TOOLS["chromium"])}
+    missing = [package for package, path in paths.items() if not Path(path).exists()]
+    return missing + [package for package, name in SYSTEM_LIBRARIES.items() if not _library_present(name)]
 
 
 def system_tools_ensure() -> bool:
