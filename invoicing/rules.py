@@ -9,6 +9,9 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, localcontext
 
+from licensing import charge_cycles
+from licensing.choices import BillingFrequency
+
 RATE_PLACES = 8  # the daily rate is cut to 8 decimals
 MONEY_PLACES = 2
 
@@ -44,26 +47,33 @@ def cycle_end(cycle_start: dt.date, anchor_day: int | None = None) -> dt.date:
     """The last day of the monthly charge cycle that starts on ``cycle_start``: the day before the
     next cycle starts, on the subscription's start day (``anchor_day``, the cycle start's own day
     by default) of the next month, or that month's last day when it is shorter (a cycle anchored
-    on the 31st runs Jan 31 → Feb 27, then Feb 28 → Mar 30, then Mar 31 → …)."""
-    anchor = anchor_day or cycle_start.day
-    year, month = (
-        (cycle_start.year + 1, 1) if cycle_start.month == 12 else (cycle_start.year, cycle_start.month + 1)
-    )
-    next_start = dt.date(year, month, min(anchor, calendar.monthrange(year, month)[1]))
-    return next_start - dt.timedelta(days=1)
+    on the 31st runs Jan 31 → Feb 27, then Feb 28 → Mar 30, then Mar 31 → …). The cycle rule
+    itself lives with the subscriptions (licensing.charge_cycles), so the page and the
+    proration read the same cycle."""
+    return charge_cycles.next_cycle_start(
+        cycle_start, frequency=BillingFrequency.MONTHLY, anchor_day=anchor_day
+    ) - dt.timedelta(days=1)
 
 
 def prorate(
-    *, unit_price: Decimal, cycle_start: dt.date, change_date: dt.date, old_quantity: int, new_quantity: int
+    *,
+    unit_price: Decimal,
+    cycle_start: dt.date,
+    change_date: dt.date,
+    old_quantity: int,
+    new_quantity: int,
+    last_day: dt.date | None = None,
 ) -> Proration:
     """A mid-cycle change of the license count from ``old_quantity`` to ``new_quantity`` on
     ``change_date`` (docs/invoicing.md, worked example: 10 → 15 licenses at 10.00 on June 20 of
     a cycle from June 10 → rate 0.33333333, refund 66.66, charge 99.99, total 133.33).
 
     Refund and charge are each cut to the cent; the caller checks that the change falls inside
-    the cycle (``change_in_cycle``)."""
+    the cycle (``change_in_cycle``). ``last_day`` is the cycle's last day when it is not the
+    monthly cycle anchored on ``cycle_start``'s own day (a cycle anchored on a later day that a
+    short month cut, or a yearly cycle: docs/invoicing.md, "Proration")."""
     rate = daily_rate(unit_price, cycle_start)
-    days = (cycle_end(cycle_start) - change_date).days + 1
+    days = ((last_day or cycle_end(cycle_start)) - change_date).days + 1
     with localcontext() as context:
         context.prec = 60
         refund = _cut(old_quantity * rate * days, MONEY_PLACES)
@@ -72,8 +82,8 @@ def prorate(
     return Proration(daily_rate=rate, days=days, refund=refund, charge=charge, month_total=month_total)
 
 
-def change_in_cycle(cycle_start: dt.date, change_date: dt.date) -> bool:
-    return cycle_start <= change_date <= cycle_end(cycle_start)
+def change_in_cycle(cycle_start: dt.date, change_date: dt.date, last_day: dt.date | None = None) -> bool:
+    return cycle_start <= change_date <= (last_day or cycle_end(cycle_start))
 
 
 # --- tax ------------------------------------------------------------------------------------------

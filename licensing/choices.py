@@ -19,3 +19,8 @@ class HistoryKind(models.TextChoices):
     UNASSIGNED = "unassigned", _("Unassigned")
     PURCHASED = "purchased", _("Licenses bought")
     REMOVED = "removed", _("Licenses removed")
+
+
+class BillingFrequency(models.TextChoices):
+    MONTHLY = "monthly", _("Monthly")
+    YEARLY = "yearly", _("Yearly")

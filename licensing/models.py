@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from msp_portal.tenancy.models import TenantModel
 
-from .choices import BillingType, HistoryKind, Program
+from .choices import BillingFrequency, BillingType, HistoryKind, Program
 
 
 class Product(TenantModel):
@@ -108,6 +108,20 @@ class Subscription(TenantModel):
 
     product = models.ForeignKey(Product, models.PROTECT, related_name="+", verbose_name=_("product"))
     term_start = models.DateField(_("term start"))
+    # The charge cycle (licensing/charge_cycles.py): monthly or yearly from the billing start day.
+    billing_frequency = models.CharField(
+        _("billing frequency"),
+        max_length=8,
+        choices=BillingFrequency.choices,
+        default=BillingFrequency.MONTHLY,
+    )
+    billing_day = models.PositiveSmallIntegerField(
+        _("billing start day"),
+        validators=[MinValueValidator(1), MaxValueValidator(31)],
+        help_text=_(
+            "The day of the month each charge cycle starts (the month's last day when it is shorter)."
+        ),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -117,11 +131,22 @@ class Subscription(TenantModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["organisation", "product"], name="%(app_label)s_%(class)s_unique_product_per_org"
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(billing_day__gte=1, billing_day__lte=31),
+                name="%(app_label)s_%(class)s_billing_day_in_month",
+            ),
         ]
 
     def __str__(self):
         return str(self.product)
+
+    def save(self, *args, **kwargs):
+        # The billing start day is the term start's day unless someone chose another: every
+        # creation path (purchase, demo, admin, factories) gets it without having to say so.
+        if not self.billing_day and self.term_start:
+            self.billing_day = self.term_start.day
+        super().save(*args, **kwargs)
 
 
 class Purchase(TenantModel):
