@@ -36,6 +36,7 @@ from msp_portal.tenancy.choices import Role
 from msp_portal.tenancy.selectors import users_with_roles_by_organisation
 
 from . import notifications
+from .approval_hooks import reports_approved
 from .choices import EDITABLE_STATES, EventKind, ReportState, SubmissionKind
 from .events import event_row, record_events
 from .links import cycle_label, report_url, review_queue_url
@@ -182,6 +183,9 @@ def _write(submissions: list[Submission], now: dt.datetime) -> None:
     _save(submissions, penalised_line_ids, now)
     ReportPenalty.objects.bulk_create(penalty_rows)
     record_events(events)
+    # The approved reports are saved (state, reviewer): their invoices etc. join this batch's
+    # transaction. The sweep's UPDATE left the in-memory lines behind, so hooks read rows afresh.
+    reports_approved([sub.report for sub in submissions if sub.approve])
     _tell(submissions)
 
 

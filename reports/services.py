@@ -23,6 +23,7 @@ from msp_portal.tenancy.resolve import TenantContext
 from msp_portal.tenancy.selectors import users_with_roles
 
 from . import notifications, selectors
+from .approval_hooks import reports_approved
 from .choices import EDITABLE_STATES, EventKind, ReportState, SubmissionKind
 from .events import record_event
 from .links import cycle_label, deadline_label, report_url
@@ -344,6 +345,7 @@ def _approve_automatically(report: UsageReport, now: dt.datetime) -> None:
     approved = auto_approve_step(report, at=now)
     report.save()
     approved.save()
+    reports_approved([report])  # e.g. the invoice, in this transaction
     recipients = users_with_roles(organisation=report.organisation, roles=[Role.MSP_ADMIN, Role.MSP_BILLING])
     notify_many([auto_approved_notice(report, recipients=recipients, params={})])
 
@@ -382,6 +384,7 @@ def usage_report_approve(*, tenant: TenantContext, acting_user: User, report_id:
     _refuse_unless_under_review(report)
     report.approve(by=acting_user, at=timezone.now())
     report.save()
+    reports_approved([report])  # e.g. the invoice, in this transaction
     record_event(
         report=report,
         kind=EventKind.APPROVED,
