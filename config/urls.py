@@ -25,6 +25,7 @@ api_v1 = [
     path("orgs/<slug:org_slug>/", include(report_account_api)),
     path("orgs/<slug:org_slug>/", include("licensing.api.urls")),
     path("orgs/<slug:org_slug>/usage-events/", include("billing.urls_usage_api")),
+    path("orgs/<slug:org_slug>/billing/proration/", include("invoicing.urls_proration_api")),
     path("orgs/<slug:org_slug>/billing/", include("billing.api.urls")),
 ]
 
@@ -44,6 +45,7 @@ urlpatterns = [
     path("o/<slug:org_slug>/reports/", include("reports.urls")),
     path("o/<slug:org_slug>/licensing/", include("licensing.urls_licenses")),
     path("o/<slug:org_slug>/shop/", include("licensing.urls_purchase")),
+    path("o/<slug:org_slug>/billing/proration/", include("invoicing.urls_proration")),
     path("o/<slug:org_slug>/billing/", include("billing.urls")),
     path("o/<slug:org_slug>/notifications/", include("msp_portal.notifications.urls")),
     path("o/<slug:org_slug>/exports/", include("msp_portal.exports.urls")),

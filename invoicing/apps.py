@@ -8,3 +8,6 @@ class InvoicingConfig(AppConfig):
 
     name = "invoicing"
     verbose_name = _("Invoicing")
+
+    def ready(self):
+        from . import navigation_proration  # noqa: F401 (registers the proration calculator's menu entry)

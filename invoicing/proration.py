@@ -10,10 +10,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import OuterRef, Subquery
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from licensing.charge_cycles import subscription_cycle
 from licensing.models import AssignmentEvent, Subscription
 from msp_portal.calendar import local_date, local_midnight, month_start, next_month
+from msp_portal.errors import Invalid
 from msp_portal.tenancy.models import Organisation
 
 from . import rules
@@ -108,3 +111,33 @@ def proration_items(*, msp: Organisation, month: dt.date) -> list[ProrationItem]
             )
     items.sort(key=lambda item: (item.change_date, item.subscription_id))
     return items
+
+
+# --- the calculator (page and API) ---------------------------------------------------------------
+
+
+def proration_quote(
+    *, unit_price: Decimal, cycle_start: dt.date, change_date: dt.date, old_quantity: int, new_quantity: int
+) -> rules.Proration:
+    """A change typed by hand, priced like the invoice's proration lines: the monthly cycle
+    that starts on ``cycle_start``. Refuses a change outside that cycle or a negative count."""
+    problems: dict[str, list[str]] = {}
+    for field, quantity in (("old_quantity", old_quantity), ("new_quantity", new_quantity)):
+        if quantity < 0:
+            problems[field] = [_("Enter a number of licenses, 0 or more.")]
+    if unit_price < 0:
+        problems["unit_price"] = [_("Enter a price of 0 or more.")]
+    if not rules.change_in_cycle(cycle_start, change_date):
+        problems["change_date"] = [
+            _("The change must fall inside the cycle, from %(start)s to %(end)s.")
+            % {"start": date_format(cycle_start), "end": date_format(rules.cycle_end(cycle_start))}
+        ]
+    if problems:
+        raise Invalid(_("The change cannot be prorated."), field_errors=problems)
+    return rules.prorate(
+        unit_price=unit_price,
+        cycle_start=cycle_start,
+        change_date=change_date,
+        old_quantity=old_quantity,
+        new_quantity=new_quantity,
+    )

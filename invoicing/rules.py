@@ -11,6 +11,7 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, localcontext
 
 from licensing import charge_cycles
 from licensing.choices import BillingFrequency
+from msp_portal.money import round_money
 
 RATE_PLACES = 8  # the daily rate is cut to 8 decimals
 MONEY_PLACES = 2
@@ -78,7 +79,9 @@ def prorate(
         context.prec = 60
         refund = _cut(old_quantity * rate * days, MONEY_PLACES)
         charge = _cut(new_quantity * rate * days, MONEY_PLACES)
-        month_total = old_quantity * Decimal(unit_price) + charge - refund
+        # The old count's full month is a line amount: rounded half-up to the cent
+        # (docs/money.md), so a unit price of more than two decimals still gives cents.
+        month_total = round_money(old_quantity * Decimal(unit_price)) + charge - refund
     return Proration(daily_rate=rate, days=days, refund=refund, charge=charge, month_total=month_total)
 
 

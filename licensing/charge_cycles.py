@@ -80,9 +80,10 @@ class ServiceBillingDetails:
     next_billing_date: dt.date  # the day the next cycle starts: the one after today's
 
 
-def service_billing_details(subscription, *, now: dt.datetime) -> ServiceBillingDetails:
-    """The charge cycle running today in the MSP's own time zone, and when it renews."""
-    today = local_date(now, subscription.organisation.timezone)
+def service_billing_details(subscription, *, timezone_name: str, now: dt.datetime) -> ServiceBillingDetails:
+    """The charge cycle running today in the MSP's own time zone (``timezone_name``, the
+    subscription's organisation's), and when it renews."""
+    today = local_date(now, timezone_name)
     cycle = subscription_cycle(subscription, today)
     return ServiceBillingDetails(
         frequency=subscription.billing_frequency,
