@@ -284,7 +284,8 @@ class CreditNote(TenantModel):
 
 
 class CreditNoteLine(TenantModel):
-    """The part of one invoice line a credit note gives back (``amount`` before tax, positive)."""
+    """The part of one invoice line a credit note gives back (``amount`` before tax, with the
+    invoice line's sign: a refund line of a proration is negative, and given back negative)."""
 
     credit_note = models.ForeignKey(
         CreditNote, models.PROTECT, related_name="lines", verbose_name=_("credit note")
@@ -305,7 +306,7 @@ class CreditNoteLine(TenantModel):
             models.UniqueConstraint(
                 fields=["credit_note", "invoice_line"], name="%(app_label)s_%(class)s_line_once_per_note"
             ),
-            models.CheckConstraint(condition=Q(amount__gt=0), name="%(app_label)s_%(class)s_amount_positive"),
+            models.CheckConstraint(condition=~Q(amount=0), name="%(app_label)s_%(class)s_amount_not_zero"),
         ]
 
     def __str__(self):
