@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.core.validators import RegexValidator
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -15,7 +16,8 @@ from msp_portal.api.fields import (
     UnitPriceField,
 )
 
-from ..choices import BillingType, Program
+from ..charge_cycles import service_billing_details
+from ..choices import BillingFrequency, BillingType, Program
 from ..models import (
     AssignmentEvent,
     CostCenter,
@@ -193,6 +195,24 @@ class TrueUpSerializer(serializers.Serializer):
     date = serializers.DateField(source="true_up_date", help_text="The next yearly true-up date of the term.")
 
 
+class ServiceBillingSerializer(serializers.Serializer):
+    """A subscription's charge cycle (docs/invoicing.md, "Charge cycles"), read-only."""
+
+    frequency = serializers.ChoiceField(choices=BillingFrequency.choices, help_text="monthly or yearly.")
+    billing_day = serializers.IntegerField(
+        help_text="The day of the month each cycle starts (the month's last day when it is shorter)."
+    )
+    cycle_start = serializers.DateField(
+        source="current_cycle.start", help_text="First day of the cycle running today."
+    )
+    cycle_end = serializers.DateField(
+        source="current_cycle.end", help_text="Last day of that cycle (included)."
+    )
+    next_billing_date = serializers.DateField(
+        help_text="The day the next cycle starts, in the organisation's time zone."
+    )
+
+
 class SubscriptionStatusSerializer(serializers.Serializer):
     """A subscription with its counts, peaks and the expected true-up."""
 
@@ -217,6 +237,18 @@ class SubscriptionStatusSerializer(serializers.Serializer):
     true_up = TrueUpSerializer(
         source="*", help_text="The expected true-up (0 units where the program has none)."
     )
+    service_billing = serializers.SerializerMethodField(
+        help_text="The charge cycle: frequency, start day, the cycle running today and the next billing date."
+    )
+
+    @extend_schema_field(ServiceBillingSerializer)
+    def get_service_billing(self, status) -> dict:
+        subscription = status.subscription
+        request = self.context.get("request")
+        tenant = getattr(request, "tenant", None)
+        zone = tenant.organisation.timezone if tenant is not None else subscription.organisation.timezone
+        details = service_billing_details(subscription, timezone_name=zone, now=timezone.now())
+        return ServiceBillingSerializer(details).data
 
 
 class MspRefSerializer(serializers.Serializer):

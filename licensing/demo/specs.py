@@ -65,6 +65,7 @@ class Holding:
     suite: bool = False  # a person holds at most one suite (Business Basic/Premium, E3, E5, Exchange)
     teams: tuple[str, ...] = ()  # top-level cost centers whose people get it (empty: anyone)
     phone: bool = False  # its holders have a phone extension
+    yearly: bool = False  # billed yearly (charge cycle) rather than monthly
 
     def target(self, period: int) -> int:
         points = sorted(self.path)
@@ -185,11 +186,12 @@ CONTOSO = DemoMsp(
             teams=("RND", "SUP"),
         ),
         Holding(
-            "MS-PROJECT-P3",
+            "MS-PROJECT-P3",  # paid for the year: a yearly charge cycle
             bought=((0, 5),),
             path=((0, 3), (13, 4)),
             split=(("HQ", 1), ("RND", 1)),
             teams=("HQ", "RND"),
+            yearly=True,
         ),
     ),
     first_names=_names(

@@ -14,6 +14,7 @@ from msp_portal.tenancy.models import Organisation, User
 from msp_portal.tenancy.resolve import resolve_tenant
 
 from .. import services
+from ..choices import BillingFrequency
 from ..models import (
     CostCenter,
     License,
@@ -374,9 +375,17 @@ class _Teller:
             acknowledged=True,
             idempotency_key=purchase_key(self.spec.slug, step.period),
         )
+        known = set(self.subscriptions)
         self.subscriptions = dict(
             Subscription.objects.for_tenant(self.msp).values_list("product__product_code", "pk")
         )
+        for code in set(self.subscriptions) - known:
+            if code in self.holdings and self.holdings[code].yearly:
+                services.subscription_charge_cycle_set(
+                    tenant=self.tenant,
+                    subscription_id=self.subscriptions[code],
+                    frequency=BillingFrequency.YEARLY,
+                )
         self.pool.reload()
 
     def assign(self, step: Step) -> None:

@@ -10,6 +10,7 @@ from ._common import MAX_QUANTITY
 from .assignments import Assignee, license_assign, license_unassign, licenses_remove
 from .bulk import BulkAssignResult, licenses_bulk_assign
 from .catalog import product_save
+from .charge_cycles import subscription_charge_cycle_set
 from .cost_centers import cost_center_save, licenses_move
 from .purchases import PurchaseRequestLine, purchase_confirm
 
@@ -26,4 +27,5 @@ __all__ = [
     "licenses_remove",
     "product_save",
     "purchase_confirm",
+    "subscription_charge_cycle_set",
 ]

@@ -17,6 +17,7 @@ from msp_portal.tenancy.choices import Perm
 
 from .. import selectors, services
 from ..cart import display_price
+from ..charge_cycles import service_billing_details
 from ..forms import AssignForm, RemoveForm
 from .licenses import (
     AllocationCard,
@@ -69,6 +70,9 @@ class SubscriptionDetailView(SubscriptionMixin, TemplateView):
             page_obj=page,
             events=list(page),
             true_ups=true_ups,
+            billing=service_billing_details(
+                self.subscription, timezone_name=organisation.timezone, now=timezone.now()
+            ),
             can_manage=self.can_manage,
             near_capacity_percent=selectors.licensing_settings(
                 organisation=organisation
