@@ -153,6 +153,9 @@ def wipe_organisations(prefix: str, email_suffix: str) -> int:
                         ),
                         [ids],
                     )
+                # The deferred foreign-key checks of the deletes run now: a table with pending
+                # trigger events cannot be altered.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
                 for table in guarded:
                     raw.execute(sql.SQL("ALTER TABLE {} ENABLE TRIGGER USER").format(sql.Identifier(table)))
                 cursor.execute("DELETE FROM tenancy_organisation WHERE id = ANY(%s)", [ids])
