@@ -14,11 +14,12 @@ class InvoicingConfig(AppConfig):
         from reports.approval_hooks import register_approval_hook
 
         from . import navigation_proration  # noqa: F401 (registers the proration calculator's menu entry)
-        from .demo import invoicing_demo_load
+        from .demo import invoicing_demo_load, invoicing_tax_demo_load
         from .notifications import register_texts
         from .services import invoices_build_for_reports
 
         register_texts()
         # The invoice is built in the approval's own transaction (docs/invoicing.md, "Invoices").
         register_approval_hook(invoices_build_for_reports)
+        register_demo_part(invoicing_tax_demo_load, order=15)  # before the reports approve
         register_demo_part(invoicing_demo_load, order=40)
