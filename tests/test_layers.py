@@ -56,7 +56,7 @@ def _tree(root: Path, modules: dict[str, str]) -> None:
     shutil.copy(ROOT / ".importlinter", root / ".importlinter")
 
 
-PACKAGES = ("config", "msp_portal", "reports", "licensing", "billing")
+PACKAGES = ("config", "msp_portal", "reports", "licensing", "billing", "invoicing")
 ENV_OF = {"PATH": "/usr/bin:/bin", "PYTHONNOUSERSITE": "1"}
 
 

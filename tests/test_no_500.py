@@ -713,7 +713,7 @@ def test_refusals_reach_the_log_once_and_the_security_ones_without_traceback():
 
 # --- form fields as the columns they are saved to ---------------------------------------------
 
-PROJECT_PACKAGES = ("msp_portal", "licensing", "reports", "billing")
+PROJECT_PACKAGES = ("msp_portal", "licensing", "reports", "billing", "invoicing")
 # Where each field of a plain form ends up ("app.Model.field"), or None when it is not stored
 # as typed (a choice, a redirect target, text parsed into numbers). ModelForms are read from
 # their Meta. A new form, or a new field, fails test_form_fields_fit_their_columns until added.
@@ -751,6 +751,8 @@ FORM_COLUMNS: dict[str, dict[str, str | None]] = {
         "penalty_minimum": "reports.MspAccountSettings.penalty_minimum",
         "reminder_days": None,  # "7, 3, 1", parsed into whole numbers
     },
+    # A calculator: nothing is stored, but its price has the catalog's precision.
+    "invoicing.forms_proration.ProrationForm": {"unit_price": "licensing.Product.unit_price"},
 }
 
 
