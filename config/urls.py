@@ -26,6 +26,7 @@ api_v1 = [
     path("orgs/<slug:org_slug>/", include("licensing.api.urls")),
     path("orgs/<slug:org_slug>/usage-events/", include("billing.urls_usage_api")),
     path("orgs/<slug:org_slug>/billing/proration/", include("invoicing.urls_proration_api")),
+    path("orgs/<slug:org_slug>/", include("invoicing.api.urls")),
     path("orgs/<slug:org_slug>/billing/", include("billing.api.urls")),
 ]
 
@@ -47,6 +48,7 @@ urlpatterns = [
     path("o/<slug:org_slug>/shop/", include("licensing.urls_purchase")),
     path("o/<slug:org_slug>/billing/proration/", include("invoicing.urls_proration")),
     path("o/<slug:org_slug>/billing/", include("billing.urls")),
+    path("o/<slug:org_slug>/invoices/", include("invoicing.urls")),
     path("o/<slug:org_slug>/notifications/", include("msp_portal.notifications.urls")),
     path("o/<slug:org_slug>/exports/", include("msp_portal.exports.urls")),
     path("api/v1/", include(api_v1)),
