@@ -54,6 +54,13 @@ QUICKBOOKS_COLUMNS = [
 ]  # fmt: skip
 
 
+CENT = Decimal("0.01")
+
+
+def _places(value: Decimal) -> int:
+    return -value.as_tuple().exponent
+
+
 def _issue_date(invoice) -> dt.date:
     return invoice.issued_at.date()
 
@@ -71,7 +78,8 @@ def quantity_and_price(line) -> tuple[int, Decimal, str]:
     price = line.unit_price.normalize()
     exact = price == price.quantize(Decimal("0.0001")) and round_money(line.quantity * price) == line.amount
     if exact and line.quantity != 0:
-        return line.quantity, price, line.description
+        # At least the cents ("22.00", "0.05"), as far as four places ("0.0125").
+        return line.quantity, max(price, price.quantize(CENT), key=_places), line.description
     described = f"{line.description} ({line.quantity} × {price:f})"
     return 1, line.amount, described
 
