@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from urllib.parse import quote
 
+import psycopg2
 from django.conf import settings
 from django.db import connection
 
@@ -64,3 +65,36 @@ def worker_process(extra_env: dict | None = None) -> subprocess.Popen:
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
+
+
+def own_connection():
+    """A connection of the test's own to the test database, beside Django's (autocommit): to
+    hold a lock that stops a child process half-way, at a point the test chooses."""
+    db = connection.settings_dict
+    conn = psycopg2.connect(
+        dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"], host=db["HOST"], port=db["PORT"] or None
+    )
+    conn.autocommit = True
+    return conn
+
+
+def backends_waiting_for_a_lock(query_like: str = "%") -> int:
+    """How many backends of the test database wait for a lock, in a statement like ``query_like``."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock' AND query ILIKE %s",
+            [query_like],
+        )
+        return cursor.fetchone()[0]
+
+
+def other_backends_in_a_transaction() -> int:
+    """How many backends of the test database, besides Django's, are inside a transaction (a
+    killed client's backend is, until PostgreSQL notices and rolls it back)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND xact_start IS NOT NULL"
+        )
+        return cursor.fetchone()[0]

@@ -38,7 +38,13 @@ from reports.models import (
 )
 from reports.tasks import auto_submit_task, open_cycles_task, send_reminders_task
 
-from .processes import process_env, worker_process
+from .processes import (
+    backends_waiting_for_a_lock,
+    other_backends_in_a_transaction,
+    own_connection,
+    process_env,
+    worker_process,
+)
 from .reports.conftest import line_specs
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -242,20 +248,53 @@ def _under_review(reports) -> int:
     return UsageReport.objects.across_tenants().filter(pk__in=ids, state=ReportState.UNDER_REVIEW).count()
 
 
+def _a_discrepant_report_half_way(reports: dict[UsageReport, bool], batch_size: int) -> UsageReport:
+    """A discrepant report that the sweep reaches neither in its first batch nor in its last,
+    in the order the sweep takes them (deadline, then id)."""
+    order = list(
+        UsageReport.objects.across_tenants()
+        .filter(pk__in=[r.pk for r in reports])
+        .order_by("deadline", "pk")
+        .values_list("pk", flat=True)
+    )
+    by_id = {report.pk: report for report in reports}
+    middle = [by_id[pk] for pk in order[len(order) // 2 : -batch_size]]
+    return next(report for report in middle if reports[report])
+
+
 def test_a_worker_killed_mid_sweep_leaves_every_report_whole_and_the_next_sweep_finishes(world):
-    reports = _many_overdue_reports(world, count_per_msp=100, lines=5)
-    first = worker_process()
+    reports = _many_overdue_reports(world, count_per_msp=10, lines=5)
+    # The test holds the row of one penalised line half-way through the sweep: the batch that
+    # resets it waits, its reports' rows already updated, and the worker is killed right there.
+    target = _a_discrepant_report_half_way(reports, batch_size=2)
+    holder = own_connection()
     try:
-        auto_submit_task.apply_async(kwargs={"batch_size": 2})
-        assert wait_for(lambda: _under_review(reports) > 0, timeout=90, every=0.02), "the sweep never started"
-        os.killpg(first.pid, signal.SIGKILL)  # no goodbye: the batch in flight is cut mid-transaction
-        first.wait(timeout=30)
+        with holder.cursor() as cursor:
+            cursor.execute("BEGIN")
+            cursor.execute(
+                "SELECT id FROM reports_usagereportline WHERE report_id = %s AND product_code = 'P0' FOR UPDATE",
+                [target.pk],
+            )
+        first = worker_process()
+        try:
+            auto_submit_task.apply_async(kwargs={"batch_size": 2})
+            assert wait_for(
+                lambda: backends_waiting_for_a_lock("%UPDATE%reports_usagereportline%") > 0, timeout=90
+            ), "the sweep never reached the held line"
+            os.killpg(first.pid, signal.SIGKILL)  # no goodbye: the batch in flight is cut mid-transaction
+            first.wait(timeout=30)
+        finally:
+            if first.poll() is None:
+                os.killpg(first.pid, signal.SIGKILL)
+        with holder.cursor() as cursor:
+            cursor.execute("ROLLBACK")
     finally:
-        if first.poll() is None:
-            os.killpg(first.pid, signal.SIGKILL)
-    time.sleep(0.5)  # PostgreSQL notices the dropped connection and rolls its transaction back
+        holder.close()
+    # The killed worker's backend, let go, finds its client gone and rolls its transaction back.
+    assert wait_for(lambda: other_backends_in_a_transaction() == 0, timeout=30)
     done_when_killed = _assert_each_report_is_whole(reports)
     assert 0 < done_when_killed < len(reports), "the worker was not stopped mid-sweep"
+    assert state_of(target) == ReportState.MSP_PREPARATION
     killed_run = JobRun.objects.get(job=JobName.AUTO_SUBMIT)
     assert killed_run.status == JobStatus.RUNNING and killed_run.finished_at is None
 

@@ -9,7 +9,6 @@ import subprocess
 import time
 from pathlib import Path
 
-import psycopg2
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -20,7 +19,7 @@ from billing.models import DailyUsageRow, ImportState, ReconciliationImport
 from billing.tasks import reconciliation_import_task
 from config import celery_app
 
-from ..processes import worker_process
+from ..processes import backends_waiting_for_a_lock, own_connection, worker_process
 from .files import csv_bytes, daily_usage_row
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
@@ -86,26 +85,10 @@ def _large_file(rows: int) -> bytes:
     return header + b"\r\n" + row * rows
 
 
-def _lock_connection():
-    """A connection of the test's own to its database, outside Django's (autocommit)."""
-    db = connection.settings_dict
-    conn = psycopg2.connect(
-        dbname=db["NAME"], user=db["USER"], password=db["PASSWORD"], host=db["HOST"], port=db["PORT"] or None
-    )
-    conn.autocommit = True
-    return conn
-
-
 def _waiting_for_the_lock() -> bool:
-    """Whether a backend of this database waits for the importer's lock: the worker is inside its
-    import transaction, the file copied and checked, the rows not yet written."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-            "AND wait_event_type = 'Lock' AND wait_event = 'advisory' AND query ILIKE %s",
-            ["%pg_advisory_xact_lock%billing_daily_usage_partition%"],
-        )
-        return cursor.fetchone()[0] > 0
+    """Whether the worker waits for the importer's lock: inside its import transaction, the file
+    copied and checked, the rows not yet written."""
+    return backends_waiting_for_a_lock("%pg_advisory_xact_lock%billing_daily_usage_partition%") > 0
 
 
 def _importer_gone() -> bool:
@@ -126,7 +109,7 @@ def _stop(process: subprocess.Popen, sig) -> None:
 def test_a_worker_killed_mid_import_leaves_no_row_and_a_retry_imports_the_file_once(world, login, media):
     client = login(world.a.users["msp_admin"])
     data = _large_file(ROWS)
-    holder = _lock_connection()
+    holder = own_connection()
     try:
         with holder.cursor() as cursor:
             cursor.execute(f"SELECT pg_advisory_lock({PARTITION_LOCK})")
