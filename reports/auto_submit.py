@@ -29,6 +29,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
+from msp_portal.errors import DomainError
 from msp_portal.jobs.services import JobRunLog
 from msp_portal.jobs.tasks import TRANSIENT_ERRORS
 from msp_portal.notifications.services import Notice, notify_many
@@ -304,7 +305,8 @@ def auto_submit_due(
     Safe to run again, or at once from several processes. A dry run (``log.dry_run``) writes
     nothing and lists what it would do in ``log.lines``. A batch that fails for a reason other
     than a lost connection is retried one report at a time, so one bad report is logged and
-    skipped instead of holding back the others; transient errors propagate (the task retries).
+    skipped instead of holding back the others (so is one whose approval hook refuses it, e.g. an
+    invoice that cannot be issued); transient errors propagate (the task retries).
     """
     now = now or timezone.now()
     if log.dry_run:
@@ -324,7 +326,7 @@ def auto_submit_due(
                 _write(submissions, now)
         except TRANSIENT_ERRORS:
             raise
-        except DatabaseError:
+        except (DatabaseError, DomainError):  # a domain error: an approval hook refused one report
             if not reports:
                 raise
             _one_at_a_time([report.pk for report in reports], now, log, failed)
@@ -348,7 +350,7 @@ def _one_at_a_time(report_ids: list[int], now: dt.datetime, log: JobRunLog, fail
                 _write(submissions, now)
         except TRANSIENT_ERRORS:
             raise
-        except DatabaseError as exc:
+        except (DatabaseError, DomainError) as exc:
             failed.add(report_id)
             log.error(f"report {report_id}: {type(exc).__name__}: {exc}")
             continue

@@ -260,3 +260,18 @@ def test_every_line_names_a_source_that_no_other_line_bills(world, subscription)
         clone.position += 100
         with pytest.raises(IntegrityError, match="_once"), transaction.atomic():
             clone.save()
+
+
+def test_a_report_the_sweep_cannot_invoice_stays_behind_and_the_others_go_through(world, subscription):
+    for side in (world.a, world.b):
+        MspAccountSettings.objects.for_tenant(side.msp).update_or_create(
+            organisation=side.msp, defaults={"auto_approve_clean": True}
+        )
+    true_up(world.a, subscription, dt.date(2026, 10, 15), 3, currency="EUR")
+    stuck, fine = (opened_report(side, rows=CLEAN) for side in (world.a, world.b))
+    log = JobRunLog()
+    auto_submit_due(log=log, now=max(stuck.deadline, fine.deadline))
+    assert UsageReport.objects.for_tenant(world.a.msp).get(pk=stuck.pk).state == ReportState.MSP_PREPARATION
+    assert not invoices_of(world.a).exists()
+    assert invoices_of(world.b).get().report_id == fine.pk
+    assert any(f"report {stuck.pk}: CurrencyMismatch" in error for error in log.errors)
