@@ -102,7 +102,10 @@ def _chosen(
         )
     chosen, seen = [], set()
     for number, request in enumerate(requests, start=1):
-        entry = left.get(int(request.invoice_line_id))
+        try:
+            entry = left.get(int(request.invoice_line_id))
+        except (TypeError, ValueError):  # not an id at all: the same answer as another invoice's
+            entry = None
         if entry is None or entry.line.pk in seen:
             raise Invalid(
                 _("Line %(number)s is not a line of this invoice, or is chosen twice.") % {"number": number},

@@ -92,6 +92,9 @@ def test_a_reason_is_required_and_lines_must_be_the_invoices(world):
         issue(world.a, invoice, lines=[CreditRequest(lines_of(other)[0].pk)])
     assert list(refused.value.field_errors) == ["lines.1.invoice_line"]
     with pytest.raises(Invalid) as refused:
+        issue(world.a, invoice, lines=[CreditRequest(lines_of(invoice)[0].pk), CreditRequest("x")])
+    assert list(refused.value.field_errors) == ["lines.2.invoice_line"]
+    with pytest.raises(Invalid) as refused:
         issue(world.a, invoice, lines=[])
     assert list(refused.value.field_errors) == ["lines"]
 
