@@ -223,9 +223,19 @@ def credit_note_issue(
             "currency": invoice.currency,
         }
         raise Invalid(message, code="credit_above_invoice", field_errors={"amount": [message]})
+    note = _insert(invoice, acting_user, reason, note_lines, tax)
+    _tell(invoice, note)
+    return note
+
+
+def _insert(
+    invoice: Invoice, acting_user: User, reason: str, lines: list[CreditNoteLine], tax: Decimal
+) -> CreditNote:
+    """Number and insert the credit note and its lines (immutable from here on)."""
     ((sequence, number),) = numbers_take(
         distributor_id=invoice.distributor_id, kind=DocumentKind.CREDIT_NOTE, count=1
     )
+    subtotal = sum((line.amount for line in lines), ZERO)
     note = CreditNote.objects.create(
         organisation=invoice.organisation,
         distributor_id=invoice.distributor_id,
@@ -238,23 +248,26 @@ def credit_note_issue(
         reason=reason,
         subtotal=subtotal,
         tax=tax,
-        total=total,
+        total=subtotal + tax,
     )
-    for line in note_lines:
+    for line in lines:
         line.credit_note = note
-    CreditNoteLine.objects.bulk_create(note_lines)
+    CreditNoteLine.objects.bulk_create(lines)
+    return note
+
+
+def _tell(invoice: Invoice, note: CreditNote) -> None:
     msp = invoice.organisation
     notify(
         organisation=msp,
         recipients=users_with_roles(organisation=msp, roles=[Role.MSP_ADMIN, Role.MSP_BILLING]),
         kind=notifications.CREDIT_NOTE_ISSUED,
         params={
-            "number": number,
+            "number": note.number,
             "invoice": invoice.number,
-            "total": f"{total:.2f}",
+            "total": f"{note.total:.2f}",
             "currency": invoice.currency,
-            "reason": reason,
+            "reason": note.reason,
         },
         url=credit_note_url(note, msp),
     )
-    return note
