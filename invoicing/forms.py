@@ -9,6 +9,7 @@ from msp_portal.exceptions import apply_to_form
 
 from .choices import TaxMethodChoice
 from .services import CreditRequest
+from .services.credit_notes import REASON_MAX
 
 WHOLE = "whole"
 CHOSEN = "lines"
@@ -21,6 +22,7 @@ class CreditNoteForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"),
         required=False,
+        max_length=REASON_MAX,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("The MSP reads it on the credit note."),
     )

@@ -482,6 +482,8 @@ def api_path(world: BusyWorld, template: str) -> list[str]:
             "license_id": objects["license"].pk,
             "purchase_id": objects["purchase"].pk,
             "import_id": ID_OF["import_id"](world.a.msp),
+            "invoice_id": ID_OF["invoice_id"](org),
+            "credit_note_id": ID_OF["credit_note_id"](org),
         }
         path = template
         for name, value in ids.items():
@@ -494,7 +496,8 @@ def api_path(world: BusyWorld, template: str) -> list[str]:
 def _preparation_report_id(world: BusyWorld) -> int:
     from reports.models import UsageReport
 
-    return UsageReport.objects.for_tenant(world.a.msp).exclude(pk=world.reviewed_id).get().pk
+    # October's: the walk over invoices adds an approved August report (tests/invoicing/walk_objects.py).
+    return UsageReport.objects.for_tenant(world.a.msp).get(cycle=dt.date(2026, 10, 1)).pk
 
 
 def forget_token_throttle():
@@ -753,6 +756,11 @@ FORM_COLUMNS: dict[str, dict[str, str | None]] = {
     },
     # A calculator: nothing is stored, but its price has the catalog's precision.
     "invoicing.forms_proration.ProrationForm": {"unit_price": "licensing.Product.unit_price"},
+    "invoicing.forms.CreditNoteForm": {"reason": "invoicing.CreditNote.reason"},
+    "invoicing.forms.TaxSettingForm": {
+        "country": "invoicing.TaxSetting.country",
+        "rate_percent": None,  # "20.5", parsed by tax_setting_save into the rate's Decimal
+    },
 }
 
 

@@ -6,6 +6,8 @@ from django_scopes import ScopeError, scopes_disabled
 
 from msp_portal.tenancy.models import Membership
 
+from .invoicing.walk_objects import ID_FINDERS as INVOICING_IDS
+
 METHODS = ("get", "post", "patch", "delete")
 
 
@@ -99,6 +101,7 @@ ID_OF = {
     "import_id": _import_id,
     # An MSP the distributor serves; an MSP's own id for an MSP.
     "msp_id": lambda org: org.pk if org.is_msp else org.served_msps.values_list("pk", flat=True).first(),
+    **INVOICING_IDS,  # invoice_id, credit_note_id, tax_setting_id
 }
 
 
