@@ -34,6 +34,7 @@ MONEY_WORDS = {
     "money",
     "balance",
     "credit",
+    "credited",
     "debit",
     "refund",
     "discount",
@@ -66,12 +67,21 @@ KNOWN_MONEY = {
     "Purchase": {"total": 2},
     "PurchaseDetail": {"total": 2},
     "PurchaseLine": {"unit_price": 4, "total": 2},
+    # Invoices: amounts to the cent; a line's unit price as stored (eight places: proration's daily
+    # rate is cut there).
+    "Invoice": {"subtotal": 2, "tax": 2, "total": 2, "credited": 2, "left_to_credit": 2},
+    "InvoiceDetail": {"subtotal": 2, "tax": 2, "total": 2, "credited": 2, "left_to_credit": 2},
+    "InvoiceLine": {"unit_price": 8, "amount": 2, "tax": 2},
+    "CreditNote": {"subtotal": 2, "tax": 2, "total": 2},
+    "CreditNoteDetail": {"subtotal": 2, "tax": 2, "total": 2},
+    "CreditNoteLine": {"amount": 2, "tax": 2},
 }
 # Percentages are decimal strings too (our choice: they feed money computations).
 KNOWN_PERCENT = {
     "AccountSettings": {"penalty_percent": 2},
     "AccountSettingsWriteRequest": {"penalty_percent": 2},
     "Line": {"over_provisioned_percent": 1},
+    "Invoice": {"tax_rate_percent": 3},
 }
 
 
