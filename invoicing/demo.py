@@ -11,9 +11,17 @@ this part comes in two steps around the reports (order 20):
   note from Northwind's admin on its latest invoice, for two seats of its first line, a few days
   after the invoice.
 
-The demo's true-up anniversary falls in the month whose report is under review at each MSP (the
-reports demo keeps one report in every state): approving it, as a reviewer would in the demo,
-issues the invoice that carries the true-up charges.
+So each demo MSP's issued invoices show every kind of line (docs/invoicing.md, "Lines"):
+
+- usage and proration on every invoice (the licensing demo's purchases and removals);
+- penalty surcharges on the invoice of a report the system submitted with penalties: Contoso's
+  policy surcharges; Fabrikam's is reset-only now, but one of its earlier reports was penalised
+  under the surcharge it had then (``reports.demo.EarlierPolicy``), and penalties keep it;
+- a true-up: each MSP has an agreement transferred from another distributor whose anniversary
+  fell five months ago, in an approved month (``licensing.demo.specs``). The demo terms' own
+  anniversary falls in the month whose report is under review (the reports demo keeps one
+  report in every state): approving it, as a reviewer would in the demo, issues the invoice
+  that carries those true-up charges.
 
 Idempotent: a tax setting is found by its country, and an MSP that already has a credit note
 gets no other; running it again changes nothing.

@@ -10,8 +10,12 @@ History rows and notifications are stamped with the current time when they are w
 history is append-only (it cannot be backdated afterwards), so each step of a story runs on a
 clock set to the moment it happened (:func:`_clock_at`, never later than the real now).
 
+Fabrikam's penalties are reset-only today, but it was surcharged until five months ago
+(``EarlierPolicy``): a report penalised then, sent back and resubmitted, bills its surcharges.
+
 Idempotent: the report of an (MSP, cycle) is opened at most once, and a story is told only when
-its report was just created, so running it again changes nothing.
+its report was just created, so running it again changes nothing (the earlier policy is set and
+changed only while the stories are told; otherwise the account gets its current policy).
 
 Long because: the stories are data told one after the other on one time line; split, a reader
 would have to jump between files to follow a report's year.
@@ -37,13 +41,14 @@ from msp_portal.notifications.models import Notification, OutboxEmail
 from msp_portal.tenancy.models import Organisation, User
 from msp_portal.tenancy.resolve import TenantContext, resolve_tenant
 
-from . import services
+from . import accounts, services
 from .auto_submit import auto_submit_due
 from .choices import PenaltyKind
 from .models import LineComment, MspAccountSettings, ReportEvent, UsageReport, UsageReportLine
 from .services import LineSpec
 
 DISTRIBUTOR_REVIEWER = "reviewer@northwind.example"
+DISTRIBUTOR_ADMIN = "dist.admin@northwind.example"
 RECENT_NOTIFICATIONS = dt.timedelta(days=7)  # older demo notifications are shown read and e-mailed
 
 
@@ -62,6 +67,17 @@ class DemoProduct:
 
 
 @dataclass(frozen=True)
+class EarlierPolicy:
+    """The penalty surcharge an account had before its distributor moved it to the policy of
+    ``DemoAccount``, a few days before the report of ``until_months_back`` opened. Penalties
+    keep the surcharge they were charged, so reports penalised before the change bill it."""
+
+    until_months_back: int
+    penalty_percent: Decimal
+    penalty_minimum: Decimal
+
+
+@dataclass(frozen=True)
 class DemoAccount:
     """A demo MSP: its account settings, what it resells and which story each month tells."""
 
@@ -74,6 +90,7 @@ class DemoAccount:
     products: tuple[DemoProduct, ...]
     stories: dict[int, str]  # months back (1 = last month) → story; the others are "approved"
     currency: str = "EUR"  # of the prices above: the demo MSPs' billing currency (docs/currency.md)
+    earlier_policy: EarlierPolicy | None = None
 
 
 CONTOSO = DemoAccount(
@@ -133,7 +150,12 @@ FABRIKAM = DemoAccount(
         3: "rejected",
         4: "auto_submitted",
         6: "approved_after_rejection",
+        8: "penalised_then_returned",
     },
+    # Surcharged until Northwind moved Fabrikam to reset-only penalties, five months ago.
+    earlier_policy=EarlierPolicy(
+        until_months_back=6, penalty_percent=Decimal("10.00"), penalty_minimum=Decimal("1.50")
+    ),
 )
 
 DEMO_ACCOUNTS = (CONTOSO, FABRIKAM)
@@ -384,6 +406,58 @@ class _Storyteller:
             auto_submit_due(log=JobRunLog(), now=moment, report_ids=[report.pk])
         self.approve(report, deadline + dt.timedelta(days=1, hours=3))
 
+    def penalised_then_returned(self, report, t0, rng):
+        """The MSP explained one discrepancy too briefly and let the deadline pass: the system
+        submitted the report, resetting the two unexplained lines with the surcharge of the
+        account's policy then. The reviewer sent it back over the brief explanation; the MSP
+        corrected that line and submitted it itself, and the reviewer approved it. The
+        penalties stay charged (and invoiced) whatever happens to the report afterwards."""
+        lines = self.lines(report)
+        weak = self.weak_line(lines)
+        self.msp_comment(
+            report, weak, t0 + dt.timedelta(days=2), rng.choice(WEAK_EXPLANATIONS).format(ref=_ref(rng))
+        )
+        deadline = UsageReport.objects.for_tenant(self.msp).get(pk=report.pk).deadline
+        moment = deadline + dt.timedelta(minutes=3)  # the beat's next tick
+        with _clock_at(moment):
+            auto_submit_due(log=JobRunLog(), now=moment, report_ids=[report.pk])
+        reject_at = deadline + dt.timedelta(days=1, hours=2)
+        self.reviewer_comment(
+            report,
+            weak,
+            reject_at - dt.timedelta(minutes=15),
+            f"The reset lines and their surcharges stand. This one still needs a real explanation: the vendor's "
+            f"file shows {weak.provided_units} {_units(weak)} provided all month.",
+        )
+        self.reject(
+            report,
+            reject_at,
+            f"{weak.product_name}: the explanation does not say which {_units(weak)} were unused, nor since when. "
+            f"Declare the {weak.provided_units} provided {_units(weak)} or explain the difference.",
+            [weak],
+        )
+        self._fix_and_resubmit(
+            report, weak, reject_at + dt.timedelta(days=1), reject_at + dt.timedelta(days=1, hours=1), rng
+        )
+        self.approve(report, reject_at + dt.timedelta(days=2, hours=3))
+
+    def policy_change(self, at: dt.datetime) -> None:
+        """The distributor's admin moves the account to its current penalty policy."""
+        admin = User.objects.get(email=DISTRIBUTOR_ADMIN)
+        tenant = resolve_tenant(user=admin, org_slug=self.msp.distributor.slug)
+        kind = PenaltyKind.PERCENT if self.account.penalty_percent else PenaltyKind.NONE
+        with _clock_at(at):
+            accounts.account_settings_update(
+                tenant=tenant,
+                acting_user=admin,
+                msp_id=self.msp.pk,
+                data={
+                    "penalty_kind": kind,
+                    "penalty_percent": self.account.penalty_percent,
+                    "penalty_minimum": self.account.penalty_minimum,
+                },
+            )
+
     def preparation(self, report, t0, rng):
         """Work in progress: one discrepancy explained, one corrected, the rest still red."""
         lines = self.lines(report)
@@ -462,14 +536,17 @@ def _opened_at(cycle: dt.date, months_back: int, now: dt.datetime) -> dt.datetim
     return opened
 
 
-def _account_settings_set(account: DemoAccount, msp: Organisation) -> None:
+def _account_settings_set(account: DemoAccount, msp: Organisation, *, fresh: bool) -> None:
+    """The account's settings; on a first load (``fresh``) with an earlier policy, that one:
+    the stories then change it when its time comes (``_Storyteller.policy_change``)."""
+    policy = account.earlier_policy if fresh and account.earlier_policy else account
     MspAccountSettings.objects.for_tenant(msp).update_or_create(
         organisation=msp,
         defaults={
             "auto_submit_days": account.auto_submit_days,
-            "penalty_kind": PenaltyKind.PERCENT if account.penalty_percent else PenaltyKind.NONE,
-            "penalty_percent": account.penalty_percent,
-            "penalty_minimum": account.penalty_minimum,
+            "penalty_kind": PenaltyKind.PERCENT if policy.penalty_percent else PenaltyKind.NONE,
+            "penalty_percent": policy.penalty_percent,
+            "penalty_minimum": policy.penalty_minimum,
         },
     )
 
@@ -497,8 +574,10 @@ def reports_demo_load() -> dict[str, int]:
         first_new_pk = Notification.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     for account in DEMO_ACCOUNTS:
         msp = Organisation.objects.select_related("distributor").get(slug=account.slug)
-        _account_settings_set(account, msp)
+        fresh = not UsageReport.objects.for_tenant(msp).exists()
+        _account_settings_set(account, msp, fresh=fresh)
         teller = _Storyteller(account, msp, now)
+        change = account.earlier_policy.until_months_back if fresh and account.earlier_policy else None
         for months_back in range(12, 0, -1):
             cycle = add_months(today, -months_back)
             story = account.stories.get(months_back, "approved")
@@ -507,6 +586,8 @@ def reports_demo_load() -> dict[str, int]:
                 4 if story == "preparation" else rng.choice((1, 2, 2, 3)) if story == "approved" else 3
             )
             opened_at = _opened_at(cycle, months_back, now)
+            if months_back == change:
+                teller.policy_change(opened_at - dt.timedelta(days=4))
             with _clock_at(opened_at):
                 report, created = services.usage_report_open(
                     msp=msp,

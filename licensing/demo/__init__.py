@@ -11,7 +11,12 @@ that briefly went over what was owned. Where things stand today, at each MSP:
 - exactly one subscription is over-allocated, in a program that allows it (Microsoft 365 E3
   at Contoso, Dynamics 365 Sales Professional at Fabrikam), so a true-up is expected;
 - exactly one is near capacity (Teams Phone Standard at Contoso, Microsoft 365 Business
-  Premium at Fabrikam); the others are between 79 % and 89 % assigned.
+  Premium at Fabrikam); the others are between 79 % and 89 % assigned;
+- one agreement was transferred from another distributor with its own term (Microsoft 365 E5
+  at Contoso, Visio Plan 2 at Fabrikam): its anniversary came five months ago, in a month whose
+  demo report is approved, and billed the few weeks it went one over what was owned; so that
+  true-up is on an issued invoice, while the others' anniversary, two months ago, waits for
+  the report under review.
 
 Usage-based products (Azure) are in the catalog only: there are no licenses to buy for them.
 
@@ -62,8 +67,8 @@ def licensing_demo_load() -> dict[str, int]:
     catalog = catalog_load(distributor)
     for spec in DEMO_MSPS:
         story_tell(spec, catalog, now)
-    # The anniversary of the demo terms was two months ago: the true-up job bills that year, as
-    # the beat would have (run again, it bills nothing twice).
+    # The anniversary of the demo terms was two months ago, the transferred agreements' five: the
+    # true-up job bills those years, as the beat would have (run again, it bills nothing twice).
     true_up_run_due(log=JobRunLog(), now=now)
     with scopes_disabled():
         return {

@@ -9,6 +9,12 @@ DISTRIBUTOR = "northwind"
 DISTRIBUTOR_ADMIN = "dist.admin@northwind.example"
 PERIODS = 14  # the story covers the fourteen months before today, one period each
 HISTORY_DAYS = 426
+# A transferred agreement's anniversary falls on the 12th of the month this many months before
+# the current one (UTC, as the reports demo counts its cycles): a month whose report is approved
+# at both demo MSPs, so that true-up is on an issued invoice (the later anniversary's month is
+# still under review).
+TRANSFERRED_ANNIVERSARY_MONTHS_BACK = 5
+TRANSFERRED_ANNIVERSARY_DAY = 12
 LICENSE, USAGE = BillingType.LICENSE, BillingType.USAGE
 TRUE_UP, NO_OVERALLOCATION = Program.TRUE_UP, Program.NO_OVERALLOCATION
 
@@ -66,6 +72,10 @@ class Holding:
     teams: tuple[str, ...] = ()  # top-level cost centers whose people get it (empty: anyone)
     phone: bool = False  # its holders have a phone extension
     yearly: bool = False  # billed yearly (charge cycle) rather than monthly
+    # An agreement brought over from another distributor: its term started before the first
+    # purchase here and keeps its anniversary (story.transferred_term_start), so its first
+    # true-up here comes months before the others'.
+    transferred: bool = False
 
     def target(self, period: int) -> int:
         points = sorted(self.path)
@@ -142,12 +152,13 @@ CONTOSO = DemoMsp(
             teams=("SUP", "RND", "HQ"),
         ),
         Holding(
-            "MS-M365-E5",
+            "MS-M365-E5",  # transferred; 8 for 7 owned for a few weeks before its anniversary: billed 1
             bought=((0, 7),),
-            path=((0, 4), (13, 6)),
+            path=((0, 4), (3, 5), (4, 8), (5, 6), (13, 6)),
             split=(("HQ", 1),),
             suite=True,
             teams=("HQ", "SUP"),
+            transferred=True,
         ),
         Holding(
             "MS-EXO-P1",  # frontline mailboxes; four licenses removed when a contract ended
@@ -279,6 +290,14 @@ FABRIKAM = DemoMsp(
             path=((0, 10), (13, 13)),
             split=(("SUP-NOC", 1), ("RND", 1)),
             teams=("SUP", "RND", "HQ"),
+        ),
+        Holding(
+            "MS-VISIO-P2",  # transferred; 9 for 8 owned for a few weeks before its anniversary: billed 1
+            bought=((0, 8),),
+            path=((0, 4), (2, 6), (3, 9), (4, 6), (13, 7)),
+            split=(("RND", 1), ("RND-LAB", 1)),
+            teams=("RND", "SUP"),
+            transferred=True,
         ),
     ),
     first_names=_names(

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from unittest import mock
 
+from msp_portal.calendar import add_months
 from msp_portal.tenancy.models import Organisation, User
 from msp_portal.tenancy.resolve import resolve_tenant
 
@@ -28,6 +29,8 @@ from .specs import (
     HISTORY_DAYS,
     NO_OVERALLOCATION,
     PERIODS,
+    TRANSFERRED_ANNIVERSARY_DAY,
+    TRANSFERRED_ANNIVERSARY_MONTHS_BACK,
     DemoMsp,
     Holding,
     purchase_key,
@@ -333,10 +336,19 @@ def _split(quantity: int, weights: tuple[tuple[str, int], ...]) -> list[tuple[st
     return [(code, share) for code, share in shares.items() if share > 0]
 
 
+def transferred_term_start(now: dt.datetime) -> dt.date:
+    """The term start of a transferred agreement (``Holding.transferred``): a year before its
+    anniversary, the 12th of a month whose demo report is approved, so its true-up is invoiced."""
+    month = add_months(now.date(), -TRANSFERRED_ANNIVERSARY_MONTHS_BACK)
+    anniversary = month.replace(day=TRANSFERRED_ANNIVERSARY_DAY)
+    return anniversary.replace(year=anniversary.year - 1)
+
+
 class _Teller:
     """Does each step of the plan through the services, as the MSP's admin."""
 
-    def __init__(self, spec: DemoMsp, msp: Organisation, catalog: dict[str, Product]):
+    def __init__(self, spec: DemoMsp, msp: Organisation, catalog: dict[str, Product], now: dt.datetime):
+        self.term_start = transferred_term_start(now)
         self.spec = spec
         self.msp = msp
         self.catalog = catalog
@@ -357,7 +369,20 @@ class _Teller:
                 )
         self.cost_centers = found
 
+    def transfer(self, step: Step) -> None:
+        """A transferred agreement's subscription comes over with its own term start before its
+        first purchase here (no service creates one: the purchase would start the term today);
+        the purchase then finds it and adds the licenses, as for any other."""
+        for code, _quantity in step.lines:
+            if self.holdings[code].transferred and code not in self.subscriptions:
+                Subscription.objects.for_tenant(self.msp).get_or_create(
+                    organisation=self.msp,
+                    product=self.catalog[code],
+                    defaults={"term_start": self.term_start},
+                )
+
     def purchase(self, step: Step) -> None:
+        self.transfer(step)
         services.purchase_confirm(
             tenant=self.tenant,
             acting_user=self.admin,
@@ -424,7 +449,7 @@ def story_tell(spec: DemoMsp, catalog: dict[str, Product], now: dt.datetime) -> 
     if Purchase.objects.for_tenant(msp).filter(idempotency_key=purchase_key(spec.slug, 0)).exists():
         return
     steps = Planner(spec, now).plan(zoneinfo.ZoneInfo(msp.timezone))
-    teller = _Teller(spec, msp, catalog)
+    teller = _Teller(spec, msp, catalog, now)
     clock = _Clock(steps[0].at - dt.timedelta(days=3))  # the cost centers come first
     with mock.patch("django.utils.timezone.now", new=clock.now):
         teller.cost_centers_load()
