@@ -23,6 +23,7 @@ from msp_portal.tenancy.models import Membership, User
 from msp_portal.tenancy.resolve import TenantContext, tenant_context_of
 
 from .choices import LineKind
+from .presenting import unit_price
 from .selectors import invoice_list
 from .selectors_pages import invoice_lines_of, invoice_msp_id
 
@@ -54,13 +55,6 @@ QUICKBOOKS_COLUMNS = [
 ]  # fmt: skip
 
 
-CENT = Decimal("0.01")
-
-
-def _places(value: Decimal) -> int:
-    return -value.as_tuple().exponent
-
-
 def _issue_date(invoice) -> dt.date:
     return invoice.issued_at.date()
 
@@ -78,8 +72,7 @@ def quantity_and_price(line) -> tuple[int, Decimal, str]:
     price = line.unit_price.normalize()
     exact = price == price.quantize(Decimal("0.0001")) and round_money(line.quantity * price) == line.amount
     if exact and line.quantity != 0:
-        # At least the cents ("22.00", "0.05"), as far as four places ("0.0125").
-        return line.quantity, max(price, price.quantize(CENT), key=_places), line.description
+        return line.quantity, unit_price(price), line.description
     described = f"{line.description} ({line.quantity} × {price:f})"
     return 1, line.amount, described
 

@@ -16,6 +16,7 @@ class InvoicingConfig(AppConfig):
 
         from . import (
             accounting,
+            dashboard,  # noqa: F401 (registers the invoices panel)
             navigation_proration,  # noqa: F401 (registers the proration calculator's menu entry)
         )
         from .demo import invoicing_demo_load, invoicing_tax_demo_load

@@ -10,6 +10,14 @@ from .choices import LineKind, TaxMethodChoice
 from .selectors import InvoiceDetail
 
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
+
+
+def unit_price(price: Decimal) -> Decimal:
+    """A unit price as people read it: to the cent at least ("22.00"), with the further places
+    it holds ("0.0125", "0.33333333"); the stored trailing zeros are dropped."""
+    normal = price.normalize()
+    return max(normal, normal.quantize(CENT), key=lambda value: -value.as_tuple().exponent)
 
 
 def line_groups(detail: InvoiceDetail) -> list[dict]:
@@ -22,6 +30,7 @@ def line_groups(detail: InvoiceDetail) -> list[dict]:
         for line in lines:
             line.credited = credited.get(line.pk, ZERO)
             line.left = line.amount - line.credited
+            line.price_text = unit_price(line.unit_price)
         if lines:
             groups.append(
                 {

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from msp_portal.tables import Column, Table
 
 from .choices import InvoiceStatus, LineKind
+from .presenting import unit_price
 
 
 def _day(moment):
@@ -41,7 +42,7 @@ INVOICE_LINES = Table(
         Column("product", _("Product id"), lambda line: line.product_code, page=False),
         Column("sku", _("SKU"), lambda line: line.sku_code, page=False),
         Column("quantity", _("Quantity"), lambda line: line.quantity, css="num"),
-        Column("unit_price", _("Unit price"), lambda line: line.unit_price.normalize(), css="num"),
+        Column("unit_price", _("Unit price"), lambda line: unit_price(line.unit_price), css="num"),
         Column("amount", _("Amount"), lambda line: line.amount, css="num"),
         Column("tax", _("Tax"), lambda line: line.tax, css="num"),
     )

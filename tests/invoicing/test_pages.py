@@ -86,6 +86,19 @@ def test_msp_viewer_gets_403_and_no_link(world, invoices, login):
     dashboard = client.get(reverse("tenancy:dashboard", kwargs={"org_slug": world.a.msp.slug}))
     assert url("invoice-list", world.a.msp) not in dashboard.content.decode()
     assert url("credit-note-list", world.a.msp) not in dashboard.content.decode()
+    assert "Invoices outstanding" not in dashboard.content.decode()
+
+
+def test_dashboard_panel_shows_what_is_left_and_the_latest_invoice(world, invoices, login):
+    september, october, note, other = invoices
+    for role in ("msp_billing", "dist_reviewer"):
+        org = world.a.org_of(role)
+        page = login(world.a.users[role]).get(reverse("tenancy:dashboard", kwargs={"org_slug": org.slug}))
+        panel = page.content.decode().split('id="invoices-panel"')[1]
+        assert "Invoices outstanding" in panel
+        assert f"{september.total + october.total - Decimal('10.00')}" in panel  # left on both
+        assert "2 invoices not credited in full" in panel
+        assert url("invoice-detail", org, invoice_id=october.pk) in panel
 
 
 def test_menu_links_by_role(world, login):
@@ -190,7 +203,7 @@ def test_the_list_and_the_lines_as_csv(world, invoices, login):
         "MS-365-BP",
         "",
         "36",
-        "22",
+        "22.00",
         "792.00",
         "0.00",
     ]
