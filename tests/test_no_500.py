@@ -230,14 +230,15 @@ class FormCollector(HTMLParser):
             form.fields.extend((control.name, value) for value in control.values)
 
 
-def pages_of(world: BusyWorld, role: str) -> list[str]:
-    """Every page of the portal a member of side A with this role could open."""
+def pages_of(world: BusyWorld, role: str, found: dict | None = None) -> list[str]:
+    """Every page of the portal a member of side A with this role could open (``found``: the
+    ids found so far, as in test_tenancy.fill)."""
     org = world.a.org_of(role)
     urls = ["/", "/accounts/password_change/", f"/o/{org.slug}/reports/{world.reviewed_id}/"]
     for route, kwargs in tenant_routes():
         if route.startswith("api/") or route.endswith(".csv"):
             continue
-        urls.append(fill(route, org, kwargs))
+        urls.append(fill(route, org, kwargs, found))
     return urls
 
 
@@ -356,7 +357,8 @@ def test_every_form_refuses_hostile_values_without_a_server_error(busy_world, lo
     seen: set[tuple] = set()
     failures: list[str] = []
     visitors = [(Client(), ["/accounts/login/", "/accounts/password_reset/", "/accounts/reset/x/y/"])]
-    visitors += [(login(world.a.users[role]), pages_of(world, role)) for role in ROLES]
+    found: dict = {}
+    visitors += [(login(world.a.users[role]), pages_of(world, role, found)) for role in ROLES]
     # A cart with a product in it, so that the purchase pages show their forms.
     product = licensing_objects(world.a.msp)["product"]
     visitors[1][0].post(
