@@ -43,6 +43,8 @@ from reports.models import (
 )
 from reports.selectors import report_lines
 
+from .billing.test_demo import check_the_last_ended_month, latest_run_flags
+
 DEMO_MSPS = ("contoso", "fabrikam")
 # The shared demo data set is loaded on this day; the tests look at it an hour later.
 LOADED_AT = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)
@@ -54,14 +56,15 @@ def demo_loaded(django_db_setup, django_db_blocker):
     """The demo data set, loaded once for the tests of this module (it takes seconds) inside a
     transaction rolled back at the end; each test still runs in its own savepoint."""
     with time_machine.travel(LOADED_AT, tick=True), django_db_blocker.unblock(), transaction.atomic():
-        call_command("demo_data", stdout=io.StringIO())
-        yield
+        yield demo_data_load()  # the command's own work (it prints these counts)
         transaction.set_rollback(True)
 
 
 @pytest.fixture
-def demo(demo_loaded, db):
-    """The shared demo data set; what a test changes stays in its own savepoint (``db``)."""
+def demo(demo_loaded, db) -> dict[str, int]:
+    """The shared demo data set (the load's counts); what a test changes stays in its own
+    savepoint (``db``)."""
+    return demo_loaded
 
 
 def counts():
@@ -306,3 +309,32 @@ def test_the_demo_licensing_pages_open(demo):
         assert response.status_code == 200
         assert response.context["overallocated_subscriptions"] == 1
         assert response.context["near_capacity_count"] == 1
+
+
+# --- the billing part (tests/billing/test_demo.py loads it at the turn of a year) ---------------
+
+
+def test_the_last_ended_month_shows_every_kind_of_flag_and_cause(demo):
+    check_the_last_ended_month(demo, dt.date(2026, 10, 1))
+
+
+def test_loading_the_demo_twice_leaves_the_same_billing_counts(demo):
+    first = demo  # the first load: the module's
+    again = demo_data_load()
+    assert {key: again[key] for key in first} == first
+    assert (first["reconciliation_imports"], first["reconciliation_flags"]) == (
+        4,
+        len(latest_run_flags(dt.date(2026, 10, 1))[1]) + 1,
+    )
+
+
+def test_the_billing_member_finds_the_demo_files_among_the_imports(demo):
+    client = Client()
+    client.force_login(User.objects.get(email="billing@contoso.example"))
+    page = client.get("/o/contoso/billing/imports/").content.decode()
+    for name in (
+        "contoso-daily-usage-2026-10.csv",
+        "contoso-invoice-2026-10.csv",
+        "contoso-invoice-2026-09.csv",
+    ):
+        assert name in page
