@@ -43,7 +43,7 @@ from reports.models import (
 )
 from reports.selectors import report_lines
 
-from .billing.test_demo import check_the_last_ended_month, latest_run_flags
+from .billing.demo_checks import check_the_last_ended_month, latest_run_flags
 
 DEMO_MSPS = ("contoso", "fabrikam")
 # The shared demo data set is loaded on this day; the tests look at it an hour later.
@@ -311,7 +311,7 @@ def test_the_demo_licensing_pages_open(demo):
         assert response.context["near_capacity_count"] == 1
 
 
-# --- the billing part (tests/billing/test_demo.py loads it at the turn of a year) ---------------
+# --- the billing part (tests/billing/demo_checks.py) ---------------------------------------------
 
 
 def test_the_last_ended_month_shows_every_kind_of_flag_and_cause(demo):

@@ -3,35 +3,40 @@ on whatever day it is started. (A module of its own: the shared demo set of test
 once per module, must not be in the database while these load theirs.)"""
 
 import datetime as dt
-import io
 import zoneinfo
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 from django_scopes import scopes_disabled
 
+from config.demo import demo_data_load
 from licensing import demo as licensing_demo
 from licensing.demo.story import Planner
 from msp_portal.tenancy.demo import DEMO_ORGANISATIONS, DEMO_PASSWORD, DEMO_USERS
 from msp_portal.tenancy.models import Organisation, User
 from reports.models import UsageReport
 
+from .billing.demo_checks import check_the_last_ended_month
+
 DEMO_MSPS = ("contoso", "fabrikam")
 # Days on which a calendar-bound story could trip: the end of a month and the turn of a year
 # (already the next year in Paris, still the last evening in Toronto), and 29 February. Each
-# full load takes seconds; the pure planning below covers every other day of a year.
+# full load takes seconds; the pure planning below covers every other day of a year. Each day
+# comes with the month whose vendor files the demo's billing part imports last: the last month
+# ended in Contoso's time zone (Paris), so December already at 00:30 on 1 January there.
 AWKWARD_DAYS = (
-    "2027-12-31T23:30:00+00:00",
-    "2028-02-29T12:00:00+00:00",
+    ("2027-12-31T23:30:00+00:00", dt.date(2027, 12, 1)),
+    ("2028-02-29T12:00:00+00:00", dt.date(2028, 1, 1)),
 )
 
 
 @pytest.mark.parametrize(
-    "moment", [pytest.param(m, marks=pytest.mark.now(m), id=m[:10]) for m in AWKWARD_DAYS]
+    ("moment", "billed"),
+    [pytest.param(m, billed, marks=pytest.mark.now(m), id=m[:10]) for m, billed in AWKWARD_DAYS],
 )
-def test_the_demo_loads_and_every_demo_login_opens_its_pages_on_any_day(db, moment):
-    call_command("demo_data", stdout=io.StringIO())
+def test_the_demo_loads_and_every_demo_login_opens_its_pages_on_any_day(db, moment, billed):
+    counts = demo_data_load()  # what `make run` runs (the demo_data command)
+    check_the_last_ended_month(counts, billed)
     with scopes_disabled():
         assert User.objects.count() == len(DEMO_USERS)
     for slug in DEMO_MSPS:

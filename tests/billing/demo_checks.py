@@ -2,15 +2,12 @@
 are imported and reconciled, and the results page shows every kind of flag with its causes
 (docs/billing.md, "Reconciliation").
 
-The checks on a November day run in tests/test_demo.py, on the demo set that module loads once
-at that moment (a whole load takes seconds); this module loads it at the turn of a year."""
+Checked on the demo sets other modules load anyway (a whole load takes seconds): on a November
+day in tests/test_demo.py, at the turn of a year and on 29 February in tests/test_demo_any_day.py."""
 
 import datetime as dt
 
-import pytest
-
 from billing.models import FlagKind, ImportState, ReconciliationFlag, ReconciliationImport, ReconciliationRun
-from config.demo import demo_data_load
 from msp_portal.calendar import add_months
 from msp_portal.tenancy.models import Organisation
 
@@ -44,9 +41,3 @@ def check_the_last_ended_month(counts: dict[str, int], period: dt.date) -> None:
     assert sum(i.flagged_count for i in imports) == 2  # one row in each month's daily file
     assert counts["reconciliation_flags"] == ReconciliationFlag.objects.for_tenant(contoso).count()
     assert 200 <= counts["daily_usage_rows"] <= 600
-
-
-# Already 1 January in Paris (Contoso's time zone), still 31 December in UTC.
-@pytest.mark.now("2027-01-01T00:30:00+01:00")
-def test_at_the_turn_of_the_year_the_last_ended_month_is_december(db):
-    check_the_last_ended_month(demo_data_load(), dt.date(2026, 12, 1))
