@@ -25,9 +25,8 @@ CELERY_TASK_DEFAULT_QUEUE = f"msp_portal_test_{os.getpid()}"
 # Lets two test runs share one PostgreSQL server without dropping each other's database.
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME", "test_msp_portal")}  # noqa: F405
 # The test database need not survive a crash of the server: commits do not wait for the disk
-# (the transaction=True tests and the worker processes commit often: ~0.4 ms less a commit
-# on this machine). Child processes read
-# these settings too (tests/processes.py).
+# (the transaction=True tests and the worker processes commit often: ~0.4 ms less a commit on
+# this machine). The processes a test starts read these settings too (tests/processes.py).
 DATABASES["default"]["OPTIONS"] = {  # noqa: F405
     **DATABASES["default"].get("OPTIONS", {}),  # noqa: F405
     "options": "-c synchronous_commit=off",
