@@ -29,5 +29,9 @@ urlpatterns = [
         views_distributor.TaxSettingDeleteView.as_view(),
         name="tax-setting-delete",
     ),
-    path("accounting-export/", views_distributor.AccountingExportView.as_view(), name="accounting-export"),
+    path(
+        "accounting-export/",
+        views_distributor.AccountingExportView.as_view(),
+        name="accounting-export-request",
+    ),
 ]

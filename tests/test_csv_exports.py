@@ -35,9 +35,10 @@ from reports.models import UsageReportLine
 
 from .billing.files import csv_bytes, daily_usage_row
 from .factories import MembershipFactory, UserFactory
+from .invoicing.formula_side import invoicing_side
 
 ROOT = Path(__file__).resolve().parent.parent
-PROJECT_PACKAGES = ("config", "msp_portal", "reports", "licensing", "billing")
+PROJECT_PACKAGES = ("config", "msp_portal", "reports", "licensing", "billing", "invoicing")
 WRITER = Path("msp_portal/csv_export.py")
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -182,12 +183,19 @@ def build_side(side, label: str, clock) -> dict:
         organisation=side.msp, kind=FileKind.DAILY_USAGE, file_name=typed["import_file"], size_bytes=len(data)
     )
     reconciliation_import_run(import_id=refused.pk, organisation=side.msp, raw=io.BytesIO(data))
+    invoicing = invoicing_side(side, label, buyer, long_formula)
     return {
         **typed,
+        "credit_reason": invoicing["credit_reason"],
         "buyer_full_name": f"{typed['buyer_first']} Buyer",
         "dist_admin_full_name": f"{typed['dist_admin_first']} Admin",
         "allocation": f"{typed['cc_code']}: 2; {typed['sub_cc_code']}: 1",
-        "ids": {"subscription": subscription.pk, "report": report.pk, "import": refused.pk},
+        "ids": {
+            "subscription": subscription.pk,
+            "report": report.pk,
+            "import": refused.pk,
+            "invoice": invoicing["invoice_id"],
+        },
     }
 
 
@@ -299,6 +307,31 @@ EXPORTS = {
         "dist_reviewer",
         ("product_code", "sku", "product_name", "unit_type"),
     ),
+    # Invoicing: an approved September report's invoice (two licenses at 12.50), credited in full.
+    "invoices of an MSP": Export(
+        "/o/{msp}/invoices/?format=csv", "msp_billing", ("msp_name",), money=(("Total", Decimal("25.00")),)
+    ),
+    "invoices of a distributor": Export(
+        "/o/{dist}/invoices/?format=csv",
+        "dist_reviewer",
+        ("msp_name",),
+        money=(("Credited", Decimal("25.00")),),
+    ),
+    "lines of an invoice": Export(
+        "/o/{msp}/invoices/{invoice}/lines.csv",
+        "msp_admin",
+        ("product_code", "product_name"),
+        money=(("Amount", Decimal("25.00")),),
+    ),
+    "credit notes": Export(
+        "/o/{dist}/invoices/credit-notes/?format=csv", "dist_admin", ("msp_name", "credit_reason")
+    ),
+    "true-ups of a distributor's MSPs": Export(
+        "/o/{dist}/invoices/true-ups/?format=csv",
+        "dist_reviewer",
+        ("msp_name", "product_name"),
+        money=(("Amount", Decimal("12.50")),),
+    ),
 }
 
 
@@ -389,7 +422,7 @@ def view_name(func) -> str:
 
 
 def served_path(export: Export) -> str:
-    ids = {"subscription": 1, "report": 1, "import": 1}
+    ids = {"subscription": 1, "report": 1, "import": 1, "invoice": 1}
     return urlsplit(export.path.format(msp="msp-x", dist="dist-x", **ids)).path
 
 

@@ -37,7 +37,7 @@ def invoices(world):
 
 
 def requested(client, distributor, software, **filters) -> ExportRequest:
-    address = reverse("invoicing:accounting-export", kwargs={"org_slug": distributor.slug})
+    address = reverse("invoicing:accounting-export-request", kwargs={"org_slug": distributor.slug})
     query = "&".join(f"{key}={value}" for key, value in filters.items())
     response = client.post(f"{address}?{query}", {"software": software})
     assert response.status_code == 302 and response.url == f"/o/{distributor.slug}/exports/"
@@ -112,10 +112,10 @@ def test_a_line_whose_quantity_and_price_do_not_give_its_amount_is_one_unit():
 
 def test_exports_are_for_distributors_who_see_invoices(world, invoices, login):
     september, october, other = invoices
-    address = reverse("invoicing:accounting-export", kwargs={"org_slug": world.a.msp.slug})
+    address = reverse("invoicing:accounting-export-request", kwargs={"org_slug": world.a.msp.slug})
     assert login(world.a.users["msp_admin"]).post(address, {"software": "xero"}).status_code == 404
     client = login(world.a.users["dist_admin"])
-    address = reverse("invoicing:accounting-export", kwargs={"org_slug": world.a.distributor.slug})
+    address = reverse("invoicing:accounting-export-request", kwargs={"org_slug": world.a.distributor.slug})
     response = client.post(address, {"software": "sage"})
     assert response.status_code == 302 and not ExportRequest.objects.for_tenant(world.a.distributor).exists()
     response = client.post(f"{address}?period_from=never", {"software": "xero"})
