@@ -120,3 +120,12 @@ def test_exports_are_for_distributors_who_see_invoices(world, invoices, login):
     assert response.status_code == 302 and not ExportRequest.objects.for_tenant(world.a.distributor).exists()
     response = client.post(f"{address}?period_from=never", {"software": "xero"})
     assert response.status_code == 302 and not ExportRequest.objects.for_tenant(world.a.distributor).exists()
+
+
+def test_a_name_typed_like_a_formula_is_text_in_the_file(world, invoices, login):
+    from msp_portal.tenancy.models import Organisation
+
+    Organisation.objects.filter(pk=world.a.msp.pk).update(name='=HYPERLINK("http://evil.example")')
+    client = login(world.a.users["dist_admin"])
+    rows = built_rows(client, requested(client, world.a.distributor, "quickbooks"))
+    assert {row[1] for row in rows[1:]} == {'\'=HYPERLINK("http://evil.example")'}
