@@ -13,7 +13,7 @@ from msp_portal.api.schema import error_responses
 from ... import selectors, services
 from ...models import Purchase
 from ..filters import PurchaseFilter
-from ..serializers import PurchaseCreateSerializer, PurchaseDetailSerializer, PurchaseSerializer
+from ..serializers_purchases import PurchaseCreateSerializer, PurchaseDetailSerializer, PurchaseSerializer
 from ._base import LicensingAPIMixin
 
 
