@@ -3,7 +3,6 @@ lists with their filters, totals and CSV, an invoice (page, printable page, PDF,
 CSV), a credit note. Read by the MSP's admins and billing admins and by its distributor's
 reviewers and admins (Perm.VIEW_INVOICES). Views parse, call one selector, and render."""
 
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -13,15 +12,14 @@ from django.views.generic import TemplateView, View
 
 from msp_portal.api.filters import compact_query
 from msp_portal.csv_export import csv_response
-from msp_portal.errors import NotFound
 from msp_portal.tenancy.choices import Perm
 from msp_portal.tenancy.views_base import TenantViewMixin
 
 from . import selectors, selectors_pages, tables
 from .filters import CreditNoteFilter, InvoiceFilter
-from .models import CreditNote, Invoice
 from .pdf import invoice_pdf
 from .presenting import invoice_context
+from .url_objects import documents_named_in_url
 
 PER_PAGE = 25
 
@@ -33,20 +31,8 @@ class InvoicingViewMixin(TenantViewMixin):
     required_perm = Perm.VIEW_INVOICES
 
     def load_objects(self):
-        named = {"invoice_id": Invoice, "credit_note_id": CreditNote}
-        if not self.tenant.can(Perm.VIEW_INVOICES):
-            for kwarg, model in named.items():
-                if kwarg in self.kwargs and not selectors_pages.document_exists(
-                    tenant=self.tenant, model=model, pk=self.kwargs[kwarg]
-                ):
-                    raise NotFound()
-            raise PermissionDenied
-        if "invoice_id" in self.kwargs:
-            self.detail = selectors.invoice_get(tenant=self.tenant, invoice_id=self.kwargs["invoice_id"])
-        if "credit_note_id" in self.kwargs:
-            self.note, self.note_lines = selectors.credit_note_get(
-                tenant=self.tenant, credit_note_id=self.kwargs["credit_note_id"]
-            )
+        for attribute, value in documents_named_in_url(tenant=self.tenant, url_kwargs=self.kwargs).items():
+            setattr(self, attribute, value)
 
     def list_query(self):
         data = compact_query(self.request.GET)

@@ -2,20 +2,19 @@
 for a distributor those of every MSP it serves. Read by the roles that see invoices; another
 organisation's id is a 404 (for every role), a role without the permission gets a 403."""
 
-from django.core.exceptions import PermissionDenied
 from drf_spectacular.utils import extend_schema
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from msp_portal.api.schema import error_responses
-from msp_portal.errors import NotFound
 from msp_portal.tenancy.choices import Perm
 from msp_portal.tenancy.views_base import TenantAPIMixin
 
-from .. import selectors, selectors_pages
+from .. import selectors
 from ..filters import CreditNoteFilter, InvoiceFilter
 from ..models import CreditNote, Invoice
+from ..url_objects import documents_named_in_url
 from .serializers import (
     CreditNoteDetailSerializer,
     CreditNoteSerializer,
@@ -28,20 +27,8 @@ class InvoicingAPIMixin(TenantAPIMixin):
     required_perms = {"*": Perm.VIEW_INVOICES}
 
     def load_objects(self):
-        named = {"invoice_id": Invoice, "credit_note_id": CreditNote}
-        if not self.tenant.can(Perm.VIEW_INVOICES):
-            for kwarg, model in named.items():
-                if kwarg in self.kwargs and not selectors_pages.document_exists(
-                    tenant=self.tenant, model=model, pk=self.kwargs[kwarg]
-                ):
-                    raise NotFound()
-            raise PermissionDenied
-        if "invoice_id" in self.kwargs:
-            self.detail = selectors.invoice_get(tenant=self.tenant, invoice_id=self.kwargs["invoice_id"])
-        if "credit_note_id" in self.kwargs:
-            self.note, self.note_lines = selectors.credit_note_get(
-                tenant=self.tenant, credit_note_id=self.kwargs["credit_note_id"]
-            )
+        for attribute, value in documents_named_in_url(tenant=self.tenant, url_kwargs=self.kwargs).items():
+            setattr(self, attribute, value)
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "org_slug": self.tenant.organisation.slug}
