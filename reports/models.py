@@ -20,7 +20,7 @@ from .choices import (
     ReportState,
     SubmissionKind,
 )
-from .rules import line_is_discrepant
+from .rules import Declaration, line_declaration, line_is_discrepant
 
 
 def default_reminder_days() -> list[int]:
@@ -59,6 +59,16 @@ class MspAccountSettings(TenantModel):
     )
     auto_approve_clean = models.BooleanField(
         _("approve reports without discrepancies automatically"), default=False
+    )
+    # db_default too: rows written by raw SQL (benchmarks) leave the column out.
+    surcharge_over_declared = models.BooleanField(
+        _("surcharge over-declared lines too"),
+        default=False,
+        db_default=False,
+        help_text=_(
+            "Off: a line whose billable units are above the provided units is only reset, which "
+            "lowers the bill, without a surcharge."
+        ),
     )
     reminder_days = ArrayField(
         models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(90)]),
@@ -226,9 +236,19 @@ class UsageReportLine(TenantModel):
         return line_is_discrepant(self)
 
     @property
+    def declaration(self) -> Declaration:
+        """Under-declared, over-declared or matching (reports.rules.line_declaration)."""
+        return line_declaration(provided=self.provided_units, billable=self.billable_units)
+
+    @property
     def is_under_declared(self) -> bool:
-        """Billable below provided: shown in red until the MSP explains it."""
-        return self.billable_units < self.provided_units
+        """Billable below provided: shown in red."""
+        return self.declaration == Declaration.UNDER
+
+    @property
+    def is_over_declared(self) -> bool:
+        """Billable above provided: shown in amber."""
+        return self.declaration == Declaration.OVER
 
     @property
     def over_provisioned_percent(self) -> Decimal | None:

@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from django.db.models import Exists, F, OuterRef, Q
@@ -32,10 +33,30 @@ def deadline_after(start: dt.datetime, days: int, timezone_name: str) -> dt.date
     return local_midnight(local_date(start, timezone_name) + dt.timedelta(days=days + 1), timezone_name)
 
 
+class Declaration(StrEnum):
+    """How a line's billable units stand against its provided units (docs/reports.md,
+    "Penalties"). The API and the page show these values; the words are the page's."""
+
+    MATCH = "match"
+    UNDER = "under"  # billable below provided: the MSP would pay less than it received
+    OVER = "over"  # billable above provided: the MSP would pay more than it received
+
+
+def line_declaration(*, provided: int, billable: int) -> Declaration:
+    """The one home of "under-declared" and "over-declared"."""
+    if billable < provided:
+        return Declaration.UNDER
+    if billable > provided:
+        return Declaration.OVER
+    return Declaration.MATCH
+
+
 @dataclass(frozen=True)
 class PenaltyPolicy:
     percent: Decimal = Decimal("0")  # surcharge, as a share of the discrepancy's value
     minimum: Decimal = Decimal("0")  # the least surcharge on a penalised line, when any applies
+    # The reset of an over-declared line lowers the bill, so by default it carries no surcharge.
+    surcharge_over_declared: bool = False
 
 
 @dataclass(frozen=True)
@@ -55,14 +76,19 @@ def line_penalty(
     ``(provided − billable) × unit price`` when the MSP declared fewer units than it provided (a
     declaration above the provided units is lowered, which adds nothing). The surcharge is
     ``percent`` of the discrepancy's value ``|provided − billable| × unit price``, at least
-    ``minimum`` when the policy charges anything. Each amount is rounded half-up to the cent.
+    ``minimum`` when the policy charges anything; an over-declared line carries it only when the
+    policy says ``surcharge_over_declared`` (its reset already lowers the bill). Each amount is
+    rounded half-up to the cent. The preview, the auto-submission's charge and the invoice's
+    penalty line all read this one result.
     """
-    if provided == billable:
+    declaration = line_declaration(provided=provided, billable=billable)
+    if declaration == Declaration.MATCH:
         return None
     reset_amount = round_money(max(provided - billable, 0) * unit_price)
     discrepancy_value = abs(provided - billable) * unit_price
     surcharge = Decimal("0.00")
-    if policy.percent > 0 or policy.minimum > 0:
+    surcharged = declaration == Declaration.UNDER or policy.surcharge_over_declared
+    if surcharged and (policy.percent > 0 or policy.minimum > 0):
         surcharge = max(round_money(discrepancy_value * policy.percent / 100), round_money(policy.minimum))
     return LinePenalty(
         reset_units=provided,
@@ -127,7 +153,11 @@ def needs_explanation_filter() -> Q:
 
 def penalty_policy_of(account: "MspAccountSettings") -> PenaltyPolicy:
     """The surcharge an account's policy adds to the reset (nothing when its kind is "none")."""
-    return PenaltyPolicy(percent=account.surcharge_percent, minimum=account.surcharge_minimum)
+    return PenaltyPolicy(
+        percent=account.surcharge_percent,
+        minimum=account.surcharge_minimum,
+        surcharge_over_declared=bool(account.surcharge_over_declared),
+    )
 
 
 Line = TypeVar("Line", bound=ReportLineFigures)

@@ -33,6 +33,7 @@ from .choices import EDITABLE_STATES, STATE_TONES, EventKind, ReportState
 from .models import LineComment, MspAccountSettings, ReportEvent, ReportPenalty, UsageReport, UsageReportLine
 from .rules import (
     DISCREPANT,
+    Declaration,
     LinePenalty,
     PenaltyPolicy,
     line_needs_explanation,
@@ -349,6 +350,11 @@ class LineRow:
     amount: Decimal
     needs_comment: bool  # discrepant and not explained by the MSP
     penalty: LinePenalty | None
+
+    @property
+    def declaration(self) -> Declaration:
+        """Match, under or over: what the page's colours and legend say of the line."""
+        return self.line.declaration
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ from rest_framework import serializers
 from msp_portal.api.fields import MoneyField, MoneyMethodField, StrictCharField, UnitPriceField
 
 from ..models import LineComment, ReportEvent, ReportPenalty, UsageReport, UsageReportLine
+from ..rules import Declaration
 from ..selectors import line_amount
 
 
@@ -54,6 +55,12 @@ class LineSerializer(serializers.ModelSerializer):
     unit_price = UnitPriceField()
     amount = MoneyMethodField(help_text="Billable units × unit price, rounded half-up to the cent.")
     is_discrepant = serializers.BooleanField(read_only=True)
+    declaration = serializers.ChoiceField(
+        choices=[(value.value, value.value) for value in Declaration],
+        read_only=True,
+        help_text="`under`: billable below provided (under-declared); `over`: billable above "
+        "provided (over-declared); `match`: equal.",
+    )
     has_msp_comment = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -71,6 +78,7 @@ class LineSerializer(serializers.ModelSerializer):
             "billable_units",
             "amount",
             "is_discrepant",
+            "declaration",
             "has_msp_comment",
             "flagged",
             "version",

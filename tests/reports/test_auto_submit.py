@@ -147,21 +147,26 @@ def test_a_distributor_comment_does_not_explain_a_line(world, due_report):
     assert ReportPenalty.objects.for_tenant(world.a.msp).count() == 1
 
 
-def test_declaring_more_than_provided_unexplained_is_lowered_and_only_surcharged(world, open_report):
+@pytest.mark.parametrize("surcharge_over_declared, surcharge", [(False, "0.00"), (True, "5.00")])
+def test_declaring_more_than_provided_unexplained_is_lowered_and_surcharged_only_if_the_policy_says(
+    world, open_report, surcharge_over_declared, surcharge
+):
     set_policy(
         world.a.msp,
         penalty_kind=PenaltyKind.PERCENT,
         penalty_percent=Decimal("10"),
         penalty_minimum=Decimal("5.00"),
+        surcharge_over_declared=surcharge_over_declared,
     )
     report = open_report(world.a.msp, rows=[("EDR-1", "Endpoint", "device", "3.50", 55, 60)])
     sweep(report.deadline)
     (penalty,) = ReportPenalty.objects.for_tenant(world.a.msp).all()
-    # 60 declared, 55 provided: back to 55 adds nothing; 10 % of 5 × 3.50 = 1.75, minimum 5.00.
+    # 60 declared, 55 provided: back to 55 adds nothing (it lowers the bill); the surcharge, when
+    # the policy charges over-declared lines, is 10 % of 5 × 3.50 = 1.75, minimum 5.00.
     assert (penalty.reset_amount, penalty.surcharge, penalty.total) == (
         Decimal("0.00"),
-        Decimal("5.00"),
-        Decimal("5.00"),
+        Decimal(surcharge),
+        Decimal(surcharge),
     )
     assert line(report, "EDR-1").billable_units == 55
 

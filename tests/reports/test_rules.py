@@ -8,7 +8,14 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from reports.rules import LinePenalty, PenaltyPolicy, deadline_after, line_penalty
+from reports.rules import (
+    Declaration,
+    LinePenalty,
+    PenaltyPolicy,
+    deadline_after,
+    line_declaration,
+    line_penalty,
+)
 from tests.zones import ZONES, ZONES_WITH_MIDNIGHT_GAPS
 
 UTC = dt.UTC
@@ -170,7 +177,7 @@ units = st.integers(min_value=0, max_value=10_000_000)
 prices = st.decimals(min_value=0, max_value=100_000, places=4, allow_nan=False, allow_infinity=False)
 percents = st.decimals(min_value=0, max_value=100, places=2, allow_nan=False, allow_infinity=False)
 minimums = st.decimals(min_value=0, max_value=10_000, places=2, allow_nan=False, allow_infinity=False)
-policies = st.builds(PenaltyPolicy, percent=percents, minimum=minimums)
+policies = st.builds(PenaltyPolicy, percent=percents, minimum=minimums, surcharge_over_declared=st.booleans())
 
 
 def half_up(amount) -> Decimal:
@@ -189,6 +196,13 @@ def test_a_line_without_discrepancy_has_no_penalty(units, price, policy):
 @given(provided=units, billable=units, price=prices, policy=policies)
 @example(provided=3, billable=1, price=Decimal("0.0125"), policy=PenaltyPolicy())  # 0.025 → 0.03
 @example(provided=1, billable=3, price=Decimal("0"), policy=PenaltyPolicy(percent=Decimal("50")))
+@example(provided=10, billable=12, price=Decimal("3.50"), policy=PenaltyPolicy(percent=Decimal("10")))
+@example(
+    provided=10,
+    billable=12,
+    price=Decimal("3.50"),
+    policy=PenaltyPolicy(percent=Decimal("10"), surcharge_over_declared=True),
+)
 def test_penalty_amounts(provided, billable, price, policy):
     penalty = line_penalty(provided=provided, billable=billable, unit_price=price, policy=policy)
 
@@ -205,7 +219,8 @@ def test_penalty_amounts(provided, billable, price, policy):
         assert amount >= 0, f"{name}={amount} is negative"
 
     charges_anything = policy.percent > 0 or policy.minimum > 0
-    if not charges_anything:
+    surcharged = billable < provided or policy.surcharge_over_declared
+    if not (charges_anything and surcharged):
         assert penalty.surcharge == 0
     else:
         assert penalty.surcharge >= half_up(policy.minimum)
@@ -241,8 +256,8 @@ def test_declaring_more_than_provided_never_adds_a_reset_amount(provided, billab
         (40, 36, "22.00", "10", "5", "88.00", "8.80", "96.80"),
         # 200 GB at 0.05: reset 10.00; 10 % = 1.00, so the 5.00 minimum applies.
         (1200, 1000, "0.0500", "10", "5", "10.00", "5.00", "15.00"),
-        # Declared 2 devices too many at 3.50: nothing to reset; 10 % of 7.00 = 0.70.
-        (10, 12, "3.50", "10", "0", "0.00", "0.70", "0.70"),
+        # Declared 2 devices too many at 3.50: nothing to reset, and no surcharge by default.
+        (10, 12, "3.50", "10", "0", "0.00", "0.00", "0.00"),
         # Half-up, not half-even: 2 × 0.0125 = 0.025 → 0.03.
         (2, 0, "0.0125", "0", "0", "0.03", "0.00", "0.03"),
         # Surcharge rounded half-up too: 5 × 0.05 = 0.25 reset; 10 % = 0.025 → 0.03.
@@ -253,7 +268,7 @@ def test_declaring_more_than_provided_never_adds_a_reset_amount(provided, billab
         (3, 0, "19.99", "12.5", "0", "59.97", "7.50", "67.47"),
         # All of a line unexplained at 100 %: the surcharge equals the reset.
         (7, 0, "4.2500", "100", "1", "29.75", "29.75", "59.50"),
-        # A free product: nothing to reset, but the minimum still applies.
+        # A free product: nothing to reset, but the minimum still applies to an under-declaration.
         (9, 3, "0", "10", "2", "0.00", "2.00", "2.00"),
     ],
 )
@@ -271,3 +286,31 @@ def test_penalty_examples(provided, billable, price, percent, minimum, reset, su
         Decimal(total),
     )
     assert all(has_two_places(a) for a in (penalty.reset_amount, penalty.surcharge, penalty.total))
+
+
+@given(provided=units, billable=units, price=prices, policy=policies)
+@example(provided=10, billable=12, price=Decimal("3.50"), policy=PenaltyPolicy(minimum=Decimal("5")))
+def test_only_under_declared_lines_are_surcharged_unless_the_policy_says(provided, billable, price, policy):
+    """For any figures and policy: a surcharge above 0 only on an under-declared line (billable
+    below provided), or on an over-declared one when the policy surcharges those too."""
+    penalty = line_penalty(provided=provided, billable=billable, unit_price=price, policy=policy)
+    assert line_declaration(provided=provided, billable=billable) == (
+        Declaration.UNDER
+        if billable < provided
+        else Declaration.OVER
+        if billable > provided
+        else Declaration.MATCH
+    )
+    if penalty is not None and penalty.surcharge > 0:
+        assert billable < provided or policy.surcharge_over_declared
+
+
+@pytest.mark.parametrize("switch, surcharge", [(False, "0.00"), (True, "0.70")])
+def test_over_declared_surcharge_follows_the_switch(switch, surcharge):
+    policy = PenaltyPolicy(percent=Decimal("10"), surcharge_over_declared=switch)
+    penalty = line_penalty(provided=10, billable=12, unit_price=Decimal("3.50"), policy=policy)
+    assert (penalty.reset_amount, penalty.surcharge, penalty.total) == (
+        Decimal("0.00"),
+        Decimal(surcharge),
+        Decimal(surcharge),
+    )
