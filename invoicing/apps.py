@@ -16,6 +16,7 @@ class InvoicingConfig(AppConfig):
 
         from . import (
             accounting,
+            customer,
             dashboard,  # noqa: F401 (registers the invoices panel)
             navigation_proration,  # noqa: F401 (registers the proration calculator's menu entry)
         )
@@ -26,6 +27,7 @@ class InvoicingConfig(AppConfig):
 
         register_texts()
         register_nav_entries(*NAV_ENTRIES)
+        customer.register()  # the customer page's invoices figure and tab
         accounting.register()  # the Xero and QuickBooks export kinds
         # The invoice is built in the approval's own transaction (docs/invoicing.md, "Invoices").
         register_approval_hook(invoices_build_for_reports)

@@ -11,13 +11,14 @@ class ReportsConfig(AppConfig):
         from msp_portal.tenancy.demo import register_demo_part
         from msp_portal.tenancy.navigation import register_nav_entries
 
-        from . import dashboard  # noqa: F401  (registers the dashboard panel)
+        from . import customer, dashboard  # noqa: F401  (dashboard: registers the dashboard panel)
         from .currency import billed_rows
         from .demo import reports_demo_load
         from .navigation import NAV_ENTRIES
         from .notifications import register_texts
 
         register_texts()
+        customer.register()
         register_billed_rows(billed_rows)
         register_nav_entries(*NAV_ENTRIES)
         register_demo_part(reports_demo_load, order=20)

@@ -728,6 +728,15 @@ FORM_COLUMNS: dict[str, dict[str, str | None]] = {
         "first_name": "tenancy.User.first_name",
         "last_name": "tenancy.User.last_name",
     },
+    "msp_portal.tenancy.forms_customers.MspCreateForm": {
+        "name": "tenancy.Organisation.name",
+        "slug": "tenancy.Organisation.slug",
+        "country": "tenancy.Organisation.country",
+        "currency": "tenancy.Organisation.currency",
+        "admin_email": "tenancy.User.email",
+        "admin_first_name": "tenancy.User.first_name",
+        "admin_last_name": "tenancy.User.last_name",
+    },
     # Looked up, not saved: the outbox row takes the address of the account found.
     "msp_portal.tenancy.forms.OutboxPasswordResetForm": {"email": None},
     "licensing.forms.AssignForm": {

@@ -37,8 +37,13 @@ class MembershipFilter(StrictFilterSet):
 
 
 class ServedMspFilter(StrictFilterSet):
-    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("Search"))
+    q = django_filters.CharFilter(method="filter_q", label=_("Search"))
 
     class Meta:
         model = Organisation
         fields = ["q"]
+
+    def filter_q(self, queryset, name, value):
+        # By name or slug: the top bar's customer search finds an MSP by either.
+        value = value.strip()
+        return queryset.filter(Q(name__icontains=value) | Q(slug__icontains=value))

@@ -64,6 +64,14 @@ def served_msp_list(*, distributor: Organisation) -> QuerySet:
     return queryset.order_by("name")
 
 
+def served_msp_by_id(*, distributor: Organisation, msp_id: int) -> Organisation:
+    """One MSP that ``distributor`` serves (active or not), or NotFound: another distributor's
+    MSP reads exactly like a missing one."""
+    return one_or_not_found(
+        Organisation.objects.filter(distributor=distributor, kind=OrganisationKind.MSP), pk=msp_id
+    )
+
+
 def served_msp_get(*, distributor: Organisation, msp_slug: str) -> Organisation | None:
     """One MSP that ``distributor`` serves, or None."""
     return Organisation.objects.filter(

@@ -1,4 +1,5 @@
-"""Writes of memberships: invite, change role, remove. Each takes the acting tenant context."""
+"""Writes of memberships (invite, change role, remove) and of a distributor's MSPs (add,
+deactivate, reactivate). Each takes the acting tenant context."""
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
@@ -11,12 +12,12 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
-from msp_portal.errors import Conflict, Invalid, NotAllowed
+from msp_portal.errors import Conflict, Invalid, NotAllowed, NotFound
 from msp_portal.notifications.models import OutboxEmail
 from msp_portal.notifications.outbox import email_kind, outbox_emails_add
 
-from .choices import ADMIN_ROLES, ROLES_BY_KIND, Perm
-from .models import Membership, Organisation, User
+from .choices import ADMIN_ROLES, ROLES_BY_KIND, OrganisationKind, Perm, Role
+from .models import TIMEZONE_CHOICES, Membership, Organisation, User
 from .resolve import TenantContext
 from .selectors import admin_count
 
@@ -60,7 +61,30 @@ def membership_invite(
     transaction). Refuses a duplicate membership.
     """
     _require(tenant, Perm.MANAGE_MEMBERS)
-    organisation = tenant.organisation
+    return _membership_add(
+        organisation=tenant.organisation,
+        acting_user=acting_user,
+        email=email,
+        role=role,
+        first_name=first_name,
+        last_name=last_name,
+        base_url=base_url,
+    )
+
+
+def _membership_add(
+    *,
+    organisation: Organisation,
+    acting_user: User,
+    email: str,
+    role: str,
+    first_name: str,
+    last_name: str,
+    base_url: str,
+) -> Membership:
+    """The invitation itself, once the caller's right to invite into ``organisation`` is
+    checked (a member admin of it, or the distributor adding the MSP): the membership and its
+    e-mail in the outbox, in the caller's transaction."""
     _check_role_fits(organisation, role)
     email = User.objects.normalize_email(email).strip().lower()
     user, created = User.objects.get_or_create(
@@ -199,3 +223,85 @@ def membership_remove(*, tenant: TenantContext, membership: Membership) -> None:
     if membership.role in ADMIN_ROLES and admin_count(organisation=tenant.organisation) <= 1:
         raise Conflict(_("This is the organisation's last admin. Make another member admin first."))
     membership.delete()
+
+
+_TIMEZONES = frozenset(name for name, _label in TIMEZONE_CHOICES)
+
+
+@transaction.atomic
+def msp_create(
+    *,
+    tenant: TenantContext,
+    acting_user: User,
+    name: str,
+    slug: str,
+    country: str,
+    timezone: str,
+    currency: str,
+    admin_email: str,
+    admin_first_name: str = "",
+    admin_last_name: str = "",
+    base_url: str = "",
+) -> Organisation:
+    """A new MSP served by the tenant's distributor, and its first admin invited (an outbox
+    e-mail): both or neither. Refuses a slug already taken by any organisation."""
+    _require(tenant, Perm.MANAGE_ACCOUNTS)
+    if not tenant.organisation.is_distributor:
+        raise NotAllowed()
+    errors: dict[str, list[str]] = {}
+    if not name.strip():
+        errors["name"] = [_("Enter a name.")]
+    if timezone not in _TIMEZONES:
+        errors["timezone"] = [_("Choose a time zone from the list.")]
+    if errors:
+        raise Invalid(_("Check the highlighted fields."), field_errors=errors)
+    slug = slug.strip().lower()
+    # Locks nothing that exists: the unique index on slug is the final word, read here first to
+    # answer with the field rather than a database error.
+    if Organisation.objects.filter(slug=slug).exists():
+        raise Conflict(
+            _("The slug %(slug)s is already taken.") % {"slug": slug},
+            field_errors={"slug": [_("Choose another slug: this one is taken.")]},
+        )
+    msp = Organisation.objects.create(
+        name=name.strip(),
+        slug=slug,
+        kind=OrganisationKind.MSP,
+        distributor=tenant.organisation,
+        country=country.upper(),
+        timezone=timezone,
+        currency=currency.upper(),
+    )
+    _membership_add(
+        organisation=msp,
+        acting_user=acting_user,
+        email=admin_email,
+        role=Role.MSP_ADMIN,
+        first_name=admin_first_name,
+        last_name=admin_last_name,
+        base_url=base_url,
+    )
+    return msp
+
+
+@transaction.atomic
+def msp_set_active(*, tenant: TenantContext, msp: Organisation, active: bool) -> Organisation:
+    """Deactivate (its members can no longer open it; its rows stay) or reactivate an MSP the
+    tenant's distributor serves."""
+    _require(tenant, Perm.MANAGE_ACCOUNTS)
+    msp = (
+        Organisation.objects.select_for_update()
+        .filter(pk=msp.pk, distributor=tenant.organisation, kind=OrganisationKind.MSP)
+        .first()
+    )
+    if msp is None:
+        raise NotFound()
+    if msp.is_active == active:
+        raise Conflict(
+            _("%(msp)s is already active.") % {"msp": msp.name}
+            if active
+            else _("%(msp)s is already deactivated.") % {"msp": msp.name}
+        )
+    msp.is_active = active
+    msp.save(update_fields=["is_active"])
+    return msp

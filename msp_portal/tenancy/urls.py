@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_customers
 
 app_name = "tenancy"
 
@@ -15,4 +15,7 @@ urlpatterns = [
         name="member-remove",
     ),
     path("msps/", views.MspListView.as_view(), name="msp-list"),
+    path("msps/add/", views_customers.MspCreateView.as_view(), name="msp-create"),
+    path("msps/<int:msp_id>/", views_customers.CustomerView.as_view(), name="customer"),
+    path("msps/<int:msp_id>/active/", views_customers.MspActiveView.as_view(), name="msp-active"),
 ]

@@ -21,6 +21,7 @@ from .choices import OrganisationKind, Perm
 from .dashboard import panels_for
 from .filters import MembershipFilter, ServedMspFilter
 from .forms import MemberInviteForm, MemberRoleForm
+from .links import url_if_allowed
 from .views_base import TenantViewMixin
 
 MEMBERS_PER_PAGE = 25
@@ -194,10 +195,32 @@ class MspListView(TenantViewMixin, TemplateView):
     template_name = "tenancy/msp_list.html"
     required_kind = OrganisationKind.DISTRIBUTOR
 
-    def get_context_data(self, **kwargs):
-        filters = ServedMspFilter(
-            compact_query(self.request.GET),
-            queryset=selectors.served_msp_list(distributor=self.tenant.organisation),
+    def get(self, request, *args, **kwargs):
+        # The top bar's customer search (``go=1``) opens the customer page straight away when
+        # exactly one served MSP matches; otherwise it lands on this list, filtered.
+        if request.GET.get("go") and request.GET.get("q") and self.tenant.can(Perm.VIEW_SERVED_REPORTS):
+            matches = list(self._filters().qs[:2])
+            if len(matches) == 1:
+                return redirect(
+                    "tenancy:customer", org_slug=self.tenant.organisation.slug, msp_id=matches[0].pk
+                )
+        return super().get(request, *args, **kwargs)
+
+    def _filters(self) -> ServedMspFilter:
+        query = compact_query(self.request.GET)
+        query.pop("go", None)
+        return ServedMspFilter(
+            query, queryset=selectors.served_msp_list(distributor=self.tenant.organisation)
         )
+
+    def get_context_data(self, **kwargs):
+        filters = self._filters()
         page = Paginator(filters.qs, 25).get_page(self.request.GET.get("page"))
-        return super().get_context_data(page_obj=page, search=self.request.GET.get("q", ""), **kwargs)
+        return super().get_context_data(
+            page_obj=page,
+            search=self.request.GET.get("q", ""),
+            # Rows link to the customer page only for roles that may open it (no link to a 403).
+            can_open=self.tenant.can(Perm.VIEW_SERVED_REPORTS),
+            create_url=url_if_allowed(self.tenant, "tenancy:msp-create"),
+            **kwargs,
+        )
