@@ -11,11 +11,13 @@ from django.core import mail
 from invoicing.models import Invoice
 from licensing.choices import HistoryKind
 from licensing.models import AssignmentEvent
-from msp_portal.errors import Conflict, NotAllowed
+from msp_portal.errors import Conflict, Invalid, NotAllowed
 from msp_portal.jobs.services import JobRunLog
 from msp_portal.notifications.models import OutboxEmail
 from msp_portal.notifications.outbox import outbox_email_send
-from msp_portal.tenancy import services
+from msp_portal.tenancy import customers, services
+from msp_portal.tenancy.choices import Perm
+from msp_portal.tenancy.customers import CustomerTab, members_tab, register_customer_tabs
 from msp_portal.tenancy.models import Membership, Organisation
 from reports.auto_submit import auto_submit_due
 from reports.models import ReportPenalty
@@ -264,3 +266,33 @@ def test_another_distributors_msp_cannot_be_deactivated(world, login):
     assert login(world.a.users["dist_admin"]).post(url, {"active": "0"}).status_code == 404
     world.b.msp.refresh_from_db()
     assert world.b.msp.is_active
+
+
+@pytest.fixture
+def admins_only_tab():
+    """A tab that only holders of Perm.ISSUE_INVOICES may open (distributor admins, not
+    reviewers), registered for one test."""
+    tab = CustomerTab("admins-only", "Admins only", members_tab, perm=Perm.ISSUE_INVOICES, order=99)
+    register_customer_tabs(tab)
+    yield tab
+    customers._TABS.pop(tab.key)
+
+
+def test_a_tab_the_role_may_not_open_is_403_and_not_listed(world, login, admins_only_tab):
+    reviewer = login(world.a.users["dist_reviewer"])
+    assert "?tab=admins-only" not in reviewer.get(customer_url(world.a)).content.decode()
+    assert reviewer.get(customer_url(world.a) + "?tab=admins-only").status_code == 403
+    admin = login(world.a.users["dist_admin"])
+    assert "?tab=admins-only" in admin.get(customer_url(world.a)).content.decode()
+    assert admin.get(customer_url(world.a) + "?tab=admins-only").status_code == 200
+
+
+def test_an_unknown_time_zone_is_refused_on_its_field(world):
+    with pytest.raises(Invalid) as refused:
+        services.msp_create(
+            tenant=tenant_of(world.a, "dist_admin"),
+            acting_user=world.a.users["dist_admin"],
+            **{**FORM, "timezone": "Mars/Olympus"},
+        )
+    assert set(refused.value.field_errors) == {"timezone"}
+    assert not Organisation.objects.filter(slug="litware").exists()
