@@ -4,6 +4,8 @@ and adding, deactivating and reactivating an MSP."""
 
 import datetime as dt
 import re
+import threading
+import time
 
 import pytest
 from django.core import mail
@@ -24,6 +26,7 @@ from reports.models import ReportPenalty
 from reports.services import usage_report_open
 from tests.factories import LicenseFactory, MspFactory, SubscriptionFactory
 from tests.invoicing.invoice_world import approve, line_specs, tenant_of
+from tests.processes import own_connection
 
 pytestmark = pytest.mark.now("2026-11-20T10:00:00+00:00")
 UTC = dt.UTC
@@ -227,6 +230,47 @@ def test_a_taken_slug_is_refused_on_its_field_and_nothing_is_written(world, logi
     assert "Choose another slug: this one is taken." in response.content.decode()
     assert not Organisation.objects.filter(name="Litware Services").exists()
     assert not OutboxEmail.objects.filter(to="owner@litware.example").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_admins_adding_the_same_slug_at_once_get_the_field_error_not_a_server_error(world):
+    """Another transaction inserts the slug after this one checked it is free: the unique index
+    makes this insert wait, then refuse; the answer is the slug's field error, nothing written."""
+    rival = own_connection()
+    rival.autocommit = False
+    with rival.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO tenancy_organisation (name, slug, kind, distributor_id, country, timezone, currency,"
+            " is_active, created_at) VALUES ('Rival', 'litware', 'msp', %s, 'FR', 'UTC', 'EUR', true, now())",
+            [world.a.distributor.pk],
+        )
+    # The rival commits once this transaction waits on the index (its check saw no such slug).
+    committer = threading.Thread(target=_commit_when_someone_waits, args=(rival,))
+    committer.start()
+    try:
+        with pytest.raises(Conflict) as refused:
+            services.msp_create(
+                tenant=tenant_of(world.a, "dist_admin"), acting_user=world.a.users["dist_admin"], **FORM
+            )
+    finally:
+        committer.join(timeout=30)
+        rival.close()
+    assert refused.value.field_errors == {"slug": ["Choose another slug: this one is taken."]}
+    assert list(Organisation.objects.filter(slug="litware").values_list("name", flat=True)) == ["Rival"]
+    assert not OutboxEmail.objects.filter(to="owner@litware.example").exists()
+
+
+def _commit_when_someone_waits(rival) -> None:
+    deadline = time.monotonic() + 20
+    with rival.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            )
+            if cursor.fetchone()[0]:
+                break
+            time.sleep(0.02)
+    rival.commit()
 
 
 def test_the_services_refuse_a_reviewer(world):

@@ -4,7 +4,7 @@ deactivate, reactivate). Each takes the acting tenant context."""
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -256,22 +256,30 @@ def msp_create(
     if errors:
         raise Invalid(_("Check the highlighted fields."), field_errors=errors)
     slug = slug.strip().lower()
-    # Locks nothing that exists: the unique index on slug is the final word, read here first to
-    # answer with the field rather than a database error.
-    if Organisation.objects.filter(slug=slug).exists():
-        raise Conflict(
-            _("The slug %(slug)s is already taken.") % {"slug": slug},
-            field_errors={"slug": [_("Choose another slug: this one is taken.")]},
-        )
-    msp = Organisation.objects.create(
-        name=name.strip(),
-        slug=slug,
-        kind=OrganisationKind.MSP,
-        distributor=tenant.organisation,
-        country=country.upper(),
-        timezone=timezone,
-        currency=currency.upper(),
+    taken = Conflict(
+        _("The slug %(slug)s is already taken.") % {"slug": slug},
+        field_errors={"slug": [_("Choose another slug: this one is taken.")]},
     )
+    # Read first to answer with the field; the unique index on slug is the final word when two
+    # admins add the same slug at the same moment (the savepoint keeps the transaction usable).
+    if Organisation.objects.filter(slug=slug).exists():
+        raise taken
+    try:
+        with transaction.atomic():
+            msp = Organisation.objects.create(
+                name=name.strip(),
+                slug=slug,
+                kind=OrganisationKind.MSP,
+                distributor=tenant.organisation,
+                country=country.upper(),
+                timezone=timezone,
+                currency=currency.upper(),
+            )
+    except IntegrityError as error:
+        constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None) or ""
+        if "slug" not in constraint:  # tenancy_organisation_slug_key
+            raise
+        raise taken from None
     _membership_add(
         organisation=msp,
         acting_user=acting_user,
