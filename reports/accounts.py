@@ -31,6 +31,7 @@ SETTING_FIELDS = (
     "penalty_kind",
     "penalty_percent",
     "penalty_minimum",
+    "surcharge_over_declared",
     "auto_approve_clean",
     "reminder_days",
 )
@@ -99,6 +100,7 @@ def _labels() -> dict[str, str]:
         "penalty_kind": _("Penalty surcharge"),
         "penalty_percent": _("Surcharge percentage"),
         "penalty_minimum": _("Minimum surcharge per line"),
+        "surcharge_over_declared": _("Surcharge over-declared lines"),
         "auto_approve_clean": _("Automatic approval"),
         "reminder_days": _("Reminders"),
     }
@@ -167,6 +169,11 @@ def _clean(values: dict) -> tuple[dict, dict[str, list[str]]]:
         percent = minimum = Decimal("0")
     cleaned["penalty_percent"] = percent
     cleaned["penalty_minimum"] = minimum
+
+    over = values["surcharge_over_declared"]
+    if not isinstance(over, bool):
+        refuse("surcharge_over_declared", _("answer true or false."))
+    cleaned["surcharge_over_declared"] = over
 
     approve = values["auto_approve_clean"]
     if not isinstance(approve, bool):

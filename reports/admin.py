@@ -55,6 +55,7 @@ class MspAccountSettingsAdmin(admin.ModelAdmin):
         "penalty_kind",
         "penalty_percent",
         "penalty_minimum",
+        "surcharge_over_declared",
         "auto_approve_clean",
         "reminder_days",
         "updated_at",

@@ -109,6 +109,14 @@ class AccountSettingsForm(forms.Form):
         },
         widget=forms.NumberInput(attrs={"min": 0, "max": "9999999999.99", "step": "0.01"}),
     )
+    surcharge_over_declared = forms.BooleanField(
+        label=_("Surcharge over-declared lines too"),
+        required=False,
+        help_text=_(
+            "Off: a line whose billable units are above the provided units is only reset, which "
+            "lowers the bill, without a surcharge."
+        ),
+    )
     auto_approve_clean = forms.BooleanField(
         label=_("Approve reports without discrepancies automatically"), required=False
     )
@@ -137,6 +145,7 @@ class AccountSettingsForm(forms.Form):
             "penalty_kind": settings.penalty_kind,
             "penalty_percent": settings.penalty_percent,
             "penalty_minimum": settings.penalty_minimum,
+            "surcharge_over_declared": settings.surcharge_over_declared,
             "auto_approve_clean": settings.auto_approve_clean,
             "reminder_days": reminder_days_text(settings.reminder_days),
         }

@@ -157,6 +157,12 @@ ACCOUNT_SETTINGS = Table(
             "minimum", _("Minimum surcharge per line"), lambda row: row.settings.penalty_minimum, page=False
         ),
         Column(
+            "surcharge_over_declared",
+            _("Surcharge over-declared lines"),
+            lambda row: gettext("yes") if row.settings.surcharge_over_declared else gettext("no"),
+            page=False,
+        ),
+        Column(
             "auto_approve",
             _("Automatic approval"),
             lambda row: gettext("yes") if row.settings.auto_approve_clean else gettext("no"),

@@ -37,6 +37,10 @@ class AccountSettingsSerializer(serializers.Serializer):
         help_text="Surcharge in percent (a decimal string), as a share of a discrepancy's value.",
     )
     penalty_minimum = MoneyField(max_digits=12, help_text="The least surcharge on a penalised line.")
+    surcharge_over_declared = serializers.BooleanField(
+        help_text="Whether an over-declared line (billable above provided) is surcharged too; "
+        "when false its reset, which lowers the bill, carries no surcharge."
+    )
     auto_approve_clean = serializers.BooleanField(
         help_text="Reports without a discrepancy are approved as soon as they are submitted."
     )
@@ -74,6 +78,11 @@ class AccountSettingsWriteSerializer(serializers.Serializer):
     )
     penalty_minimum = StrictDecimalField(
         max_digits=12, decimal_places=2, min_value=0, help_text='An amount as text, such as "10.00".'
+    )
+    # Not required on PUT either: clients written before the field keep its value by leaving it out.
+    surcharge_over_declared = StrictBooleanField(
+        required=False,
+        help_text="Surcharge over-declared lines too (default false: only under-declared ones).",
     )
     auto_approve_clean = StrictBooleanField()
     reminder_days = serializers.ListField(

@@ -178,10 +178,10 @@ def test_csv_export_lists_every_account_with_its_settings(world, login):
     lines = b"".join(response.streaming_content).decode("utf-8-sig").strip().splitlines()
     assert lines[0].startswith("MSP,Slug,Auto-submit delay (days),Penalty surcharge")
     assert lines[1].startswith(
-        'MSP A,msp-a,14,A percentage of the discrepancy\'s value,7.50,25.00,yes,"10, 3, 1",'
+        'MSP A,msp-a,14,A percentage of the discrepancy\'s value,7.50,25.00,no,yes,"10, 3, 1",'
     )
     assert lines[1].endswith("dist_admin@a.example")
-    assert lines[2].startswith('MSP A2,msp-a2,10,None: the reset only,0.00,0.00,no,"7, 3, 1",,')
+    assert lines[2].startswith('MSP A2,msp-a2,10,None: the reset only,0.00,0.00,no,no,"7, 3, 1",,')
     assert len(lines) == 3  # nothing of distributor B
     searched = client.get(page(world.a.distributor, "?format=csv&q=a2"))
     assert len(b"".join(searched.streaming_content).decode("utf-8-sig").strip().splitlines()) == 2
