@@ -44,7 +44,9 @@ class UsageReportFilter(StrictFilterSet):
     state = django_filters.MultipleChoiceFilter(choices=ReportState.choices, label=_("State"))
     cycle = django_filters.DateFilter(field_name="cycle", label=_("Cycle (first day of the month)"))
     msp = django_filters.CharFilter(method="filter_msp", label=_("MSP (slug)"))
-    submission_kind = django_filters.ChoiceFilter(choices=SubmissionKind.choices, label=_("How submitted"))
+    submission_kind = django_filters.ChoiceFilter(
+        choices=SubmissionKind.choices, label=_("How submitted"), empty_label=_("Any way of submitting")
+    )
 
     class Meta:
         model = UsageReport

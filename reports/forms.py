@@ -30,5 +30,18 @@ class RejectForm(forms.Form):
         self.fields["line_ids"].choices = [(line.pk, line.product_name) for line in lines]
 
 
+COMMENT_MAX_LENGTH = 4000
+
+
 class CommentForm(forms.Form):
-    body = forms.CharField(label=_("Comment"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
+    # The textarea carries the same limit (and a counter); the server says it in words rather
+    # than cutting a longer text.
+    body = forms.CharField(
+        label=_("Comment"),
+        max_length=COMMENT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={
+            "required": _("Write a comment before sending it."),
+            "max_length": _("A comment holds at most %(limit_value)d characters (yours has %(show_value)d)."),
+        },
+    )

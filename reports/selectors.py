@@ -340,6 +340,11 @@ def report_row(report: UsageReport) -> ReportRow:
     )
 
 
+def report_cycles(*, tenant: TenantContext) -> list[dt.date]:
+    """The months that have a report, newest first: the review queue's cycle filter."""
+    return list(report_queryset(tenant=tenant).dates("cycle", "month", order="DESC"))
+
+
 def report_years(*, tenant: TenantContext) -> list[int]:
     return sorted({d.year for d in report_queryset(tenant=tenant).dates("cycle", "year")}, reverse=True)
 
@@ -358,12 +363,31 @@ class LineRow:
 
 
 @dataclass(frozen=True)
+class LineCounts:
+    """The report page's counts of lines: every part of the page (summary, lines filter, submit
+    dialog) reads them from here, so they cannot disagree."""
+
+    lines: int
+    discrepant: int
+    unexplained: int  # discrepant and not explained by the MSP
+
+
+def line_counts(rows: list[LineRow]) -> LineCounts:
+    return LineCounts(
+        lines=len(rows),
+        discrepant=sum(1 for row in rows if row.line.is_discrepant),
+        unexplained=sum(1 for row in rows if row.needs_comment),
+    )
+
+
+@dataclass(frozen=True)
 class ReportPage:
     """Everything the report page shows, prepared in a fixed number of queries."""
 
     lines: list[UsageReportLine]
     rows: list[LineRow]
     total_amount: Decimal
+    counts: LineCounts
     unexplained_count: int
     discrepancy_count: int
     penalty: PenaltyPreview
@@ -393,12 +417,14 @@ def report_page(*, tenant: TenantContext, report: UsageReport) -> ReportPage:
     is_own = report.organisation_id == tenant.organisation.pk
     editable = report.state in EDITABLE_STATES
     last_rejection, changes = changes_since_rejection(report=report, lines=lines)
+    counts = line_counts(rows)
     return ReportPage(
         lines=lines,
         rows=rows,
         total_amount=sum((row.amount for row in rows), Decimal("0.00")),
-        unexplained_count=sum(1 for row in rows if row.needs_comment),
-        discrepancy_count=sum(1 for line in lines if line.is_discrepant),
+        counts=counts,
+        unexplained_count=counts.unexplained,
+        discrepancy_count=counts.discrepant,
         penalty=preview,
         penalties=report_penalties(report=report),
         history=list(report_history(report=report)),

@@ -22,7 +22,7 @@ from msp_portal.tenancy.views_base import TenantViewMixin
 from . import selectors, services, tables
 from .choices import STATE_TONES, ReportState
 from .filters import UsageReportFilter, filtered, msp_choices, report_list_query
-from .forms import CommentForm, RejectForm, SubmitForm
+from .forms import COMMENT_MAX_LENGTH, CommentForm, RejectForm, SubmitForm
 
 REPORTS_PER_PAGE = 25
 
@@ -91,6 +91,7 @@ class ReportListView(ReportAccessMixin, TemplateView):
             table_columns=table.page_columns,
             period=period,
             years=selectors.report_years(tenant=self.tenant),
+            cycles=selectors.report_cycles(tenant=self.tenant) if is_distributor else [],
             annual=self.annual_record(filters, period) if period.isdigit() else None,
             msp_options=msp_choices(self.tenant.organisation) if is_distributor else [],
             states=ReportState.choices,
@@ -131,14 +132,19 @@ class ReportDetailView(ReportAccessMixin, TemplateView):
 
     def report_context(self, report, **extra):
         page = selectors.report_page(tenant=self.tenant, report=report)
+        # ?lines=discrepant: only the lines whose billable units differ from the provided ones.
+        discrepant_only = self.request.GET.get("lines") == "discrepant"
         return self.get_context_data(
             report=report,
             page=page,
+            discrepant_only=discrepant_only,
+            shown_rows=[row for row in page.rows if row.line.is_discrepant] if discrepant_only else page.rows,
             line_columns=tables.report_line_page_columns(currency=report.currency),
             state_tone=STATE_TONES[report.state],
             submit_form=SubmitForm(initial={"po_number": report.po_number, "note": report.note}),
             reject_form=RejectForm(lines=page.lines),
             comment_form=CommentForm(),
+            comment_max=COMMENT_MAX_LENGTH,
             line_base=line_base_url(self.tenant.organisation.slug, report.pk),
             **extra,
         )
@@ -259,16 +265,23 @@ class CommentAddView(ReportAccessMixin, View):
             except DomainError as exc:
                 error = error_message(exc)
         else:
-            error = _("Write a comment before sending it.")
+            error = " ".join(form.errors["body"])
         if not request.htmx:
             if error:
                 messages.error(request, error)
             return redirect(
                 "reports:report-detail", org_slug=self.tenant.organisation.slug, report_id=kwargs["report_id"]
             )
-        return self.thread(status=422 if error else 200, comment_error=error, with_row=True)
+        return self.thread(
+            status=422 if error else 200,
+            comment_error=error,
+            comment_body=request.POST.get("body", "") if error else "",
+            with_row=True,
+        )
 
-    def thread(self, *, status: int, comment_error: str | None = None, with_row: bool = False):
+    def thread(
+        self, *, status: int, comment_error: str | None = None, comment_body: str = "", with_row: bool = False
+    ):
         """The open thread (and, after a new comment, the line row and summary out of band)."""
         report = self.report
         page = selectors.report_page(tenant=self.tenant, report=report)
@@ -279,6 +292,8 @@ class CommentAddView(ReportAccessMixin, View):
             "page": page,
             "row": row,
             "comment_error": comment_error,
+            "comment_body": comment_body,
+            "comment_max": COMMENT_MAX_LENGTH,
             "tenant": self.tenant,
             "open": True,
             "line_base": line_base_url(self.tenant.organisation.slug, report.pk),

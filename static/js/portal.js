@@ -1,5 +1,5 @@
 /*
- * Portal behaviour, without dependencies: dropdowns, confirmations, dialogs, dismissible alerts,
+ * Portal behaviour, without dependencies: dropdowns, confirmations (the portal's dialog), dialogs, dismissible alerts,
  * the narrow-screen sidebar, and toasts (also for htmx errors).
  *
  * Translated texts come from data-msg-* attributes on <body>, because this file cannot call
@@ -91,8 +91,13 @@
     }
   });
 
-  /* Confirmation: <form data-confirm="…"> or a submit button with data-confirm. Runs in the
-     capture phase so that htmx never sees a submission the user cancelled. */
+  /* Confirmation: <form data-confirm="question"> or a submit button with data-confirm asks in
+     the portal's <dialog id="confirm-dialog"> (templates/includes/_confirm_dialog.html). The
+     submission is stopped in the capture phase, so htmx never sees it, and submitted again with
+     the same button once confirmed (htmx then sends it as usual). */
+  var confirmed = new WeakSet();
+  var pending = null;
+
   document.addEventListener(
     "submit",
     function (event) {
@@ -100,9 +105,57 @@
       var submitter = event.submitter;
       var text =
         (submitter && submitter.getAttribute("data-confirm")) || form.getAttribute("data-confirm");
-      if (text && !window.confirm(text)) {
-        event.preventDefault();
-        event.stopPropagation();
+      var dialog = document.getElementById("confirm-dialog");
+      if (!text || !dialog) {
+        return;
+      }
+      if (confirmed.has(form)) {
+        confirmed.delete(form);
+        return;
+      }
+      event.preventDefault();
+      event.stopPropagation();
+      pending = { form: form, submitter: submitter || null };
+      var accept = dialog.querySelector("[data-dialog-accept]");
+      var label =
+        (submitter && submitter.getAttribute("data-confirm-button")) ||
+        form.getAttribute("data-confirm-button") ||
+        accept.getAttribute("data-default-label");
+      dialog.querySelector("#confirm-dialog-text").textContent = text;
+      accept.textContent = label;
+      var tone =
+        (submitter && submitter.getAttribute("data-confirm-tone")) ||
+        form.getAttribute("data-confirm-tone") ||
+        "btn-primary";
+      accept.className = "btn " + tone;
+      dialog.showModal();
+    },
+    true
+  );
+
+  document.addEventListener("click", function (event) {
+    var accept = event.target.closest("[data-dialog-accept]");
+    if (!accept || !pending) {
+      return;
+    }
+    var job = pending;
+    pending = null;
+    accept.closest("dialog").close();
+    confirmed.add(job.form);
+    if (typeof job.form.requestSubmit === "function") {
+      job.form.requestSubmit(job.submitter);
+    } else {
+      job.form.submit();
+    }
+  });
+
+  document.addEventListener(
+    "close",
+    function (event) {
+      if (event.target.id === "confirm-dialog") {
+        window.setTimeout(function () {
+          pending = null;
+        }, 0);
       }
     },
     true

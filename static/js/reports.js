@@ -1,5 +1,5 @@
-/* Report pages: open and close a line's comment thread; turn the month picker of the review
-   queue into the cycle filter (first day of the month). No dependencies. */
+/* Report pages: open and close a line's comment thread; count a comment's characters. No
+   dependencies. */
 (function () {
   "use strict";
 
@@ -16,10 +16,16 @@
     }
   });
 
-  document.addEventListener("change", function (event) {
-    var month = event.target.closest("[data-cycle-month]");
-    if (!month) return;
-    var hidden = document.getElementById("cycle");
-    if (hidden) hidden.value = month.value ? month.value + "-01" : "";
+  /* A comment's counter: "N of 4000 characters" as the person types or pastes (the textarea's
+     maxlength stops a longer paste, and the counter makes that visible). */
+  document.addEventListener("input", function (event) {
+    var field = event.target.closest("textarea[data-counter]");
+    if (!field) return;
+    var counter = document.getElementById(field.getAttribute("data-counter"));
+    if (!counter) return;
+    var limit = Number(counter.getAttribute("data-limit"));
+    var text = counter.getAttribute("data-count-text") || "{count}";
+    counter.textContent = text.replace("{count}", String(field.value.length));
+    counter.classList.toggle("text-danger", field.value.length >= limit);
   });
 })();

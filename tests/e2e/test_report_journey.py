@@ -43,8 +43,9 @@ def line_row(page, product):
 
 def comment(page, product, text):
     row = line_row(page, product)
-    row.locator(".comment-toggle").click()
     thread = page.locator(f"#comments-{row.get_attribute('id').split('-')[1]}")
+    if not thread.is_visible():  # a discrepant line's thread is already open beside it
+        row.locator(".comment-toggle").click()
     thread.locator("textarea").fill(text)
     thread.get_by_role("button", name="Add comment").click()
     expect(thread).to_contain_text(text)
@@ -85,6 +86,8 @@ def test_report_cycle_reject_fix_resubmit_approve(world, report, browser, live_s
     shot(msp, "02-msp-explained")
 
     msp.get_by_role("button", name="Submit", exact=True).click()
+    # The dialog agrees with the page without a reload.
+    expect(msp.locator("#submit-dialog")).to_contain_text("Every discrepancy is explained.")
     msp.locator("#submit-dialog input[name=po_number]").fill("PO-2026-10-001")
     msp.locator("#submit-dialog").get_by_role("button", name="Submit report").click()
     expect(msp.locator("#messages .alert-success")).to_contain_text("submitted")
@@ -124,8 +127,16 @@ def test_report_cycle_reject_fix_resubmit_approve(world, report, browser, live_s
     expect(changes).to_contain_text("50 → 55")
     expect(changes).to_contain_text("Corrected to the 55 enrolled devices.")
     shot(rev, "05-reviewer-sees-changes")
-    rev.once("dialog", lambda d: d.accept())
+    # Approving asks in the portal's dialog: Escape leaves the report as it was.
     rev.get_by_role("button", name="Approve").click()
+    confirm = rev.get_by_role("dialog", name="Please confirm")
+    expect(confirm).to_contain_text("Approve this report? It becomes final.")
+    expect(confirm.get_by_role("button", name="Cancel")).to_be_focused()
+    rev.keyboard.press("Escape")
+    expect(confirm).to_be_hidden()
+    expect(rev.locator("h1")).to_contain_text("Under review")
+    rev.get_by_role("button", name="Approve").click()
+    confirm.get_by_role("button", name="Approve").click()
     expect(rev.locator("h1")).to_contain_text("Approved")
     shot(rev, "06-approved")
 

@@ -3,7 +3,7 @@ page's inline edit answer, comments, and transitions through forms."""
 
 import datetime as dt
 
-from reports.models import UsageReport, UsageReportLine
+from reports.models import LineComment, UsageReport, UsageReportLine
 
 
 def page(org, path=""):
@@ -154,3 +154,20 @@ def test_distributor_annual_record_for_one_served_msp(world, login, open_report)
     # Another distributor's MSP slug gives nothing, not that MSP's figures.
     other = client.get(page(world.a.distributor, "?period=2025&msp=msp-b&all_states=1")).content.decode()
     assert "Microsoft 365 Business Premium" not in other
+
+
+def test_a_long_comment_is_refused_in_words_and_kept(world, login, open_report):
+    report = open_report(world.a.msp)
+    m365 = UsageReportLine.objects.for_tenant(world.a.msp).get(report=report, product_code="MS-365-BP")
+    client = login(world.a.users["msp_admin"])
+    url = page(world.a.msp, f"{report.pk}/lines/{m365.pk}/comments/")
+    thread = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert 'maxlength="4000"' in thread and "Up to 4000 characters." in thread
+    refused = client.post(url, {"body": "x" * 4100}, HTTP_HX_REQUEST="true")
+    html = refused.content.decode()
+    assert refused.status_code == 422
+    assert "A comment holds at most 4000 characters (yours has 4100)." in html
+    assert "Write a comment" not in html and "x" * 4100 in html  # the text is kept, not cut
+    assert not LineComment.objects.for_tenant(world.a.msp).filter(line=m365).exists()
+    empty = client.post(url, {"body": " "}, HTTP_HX_REQUEST="true").content.decode()
+    assert "Write a comment before sending it." in empty
