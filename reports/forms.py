@@ -3,6 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .services import COMMENT_MAX
+
 
 class SubmitForm(forms.Form):
     po_number = forms.CharField(label=_("PO number"), max_length=64, required=False)
@@ -30,7 +32,7 @@ class RejectForm(forms.Form):
         self.fields["line_ids"].choices = [(line.pk, line.product_name) for line in lines]
 
 
-COMMENT_MAX_LENGTH = 4000
+COMMENT_MAX_LENGTH = COMMENT_MAX  # the service's limit, said before the service refuses
 
 
 class CommentForm(forms.Form):
