@@ -132,6 +132,7 @@ def test_report_cycle_reject_fix_resubmit_approve(world, report, browser, live_s
     confirm = rev.get_by_role("dialog", name="Please confirm")
     expect(confirm).to_contain_text("Approve this report? It becomes final.")
     expect(confirm.get_by_role("button", name="Cancel")).to_be_focused()
+    shot(rev, "05b-approve-asks-in-the-portals-dialog")
     rev.keyboard.press("Escape")
     expect(confirm).to_be_hidden()
     expect(rev.locator("h1")).to_contain_text("Under review")

@@ -132,3 +132,11 @@ def test_no_browser_confirm_remains_and_every_confirmation_page_has_the_dialog()
     for name in asking - {"includes/_confirm_dialog.html"}:
         host = templates / pages.get(name, name)
         assert 'include "includes/_confirm_dialog.html"' in host.read_text(), name
+
+
+def test_another_organisations_report_stays_404_with_the_filter(world, login, open_report):
+    report = open_report(world.a.msp)
+    other = login(world.b.users["msp_admin"])
+    assert other.get(page(world.b.msp, f"{report.pk}/?lines=discrepant")).status_code == 404
+    reviewer_b = login(world.b.users["dist_reviewer"])
+    assert reviewer_b.get(page(world.b.distributor, f"{report.pk}/?lines=discrepant")).status_code == 404
