@@ -393,27 +393,28 @@ def test_penalty_preview_in_money_drops_to_zero_once_every_line_is_explained(wor
     set_units(side, report, "BACKUP", 1000)
     lines = lines_of(report)
     # M365: 4 × 22.00 = 88.00 reset, 10 % = 8.80 surcharge  → 96.80
-    # TEAMS: declared 2 above provided: no reset; 10 % of 16.00 = 1.60, minimum 5.00 → 5.00
+    # TEAMS: declared 2 above provided (over-declared): its reset lowers the bill, and the
+    # account does not surcharge over-declared lines → 0.00 (still reset)
     # BACKUP: 200 × 0.05 = 10.00 reset; 10 % = 1.00, minimum 5.00 → 15.00
     # EDR: no discrepancy → nothing
     tenant = admin_ctx(side)
 
     preview = page(tenant, report).penalty
 
-    assert preview.total == Decimal("116.80")
+    assert preview.total == Decimal("111.80")
     assert {pk: p.total for pk, p in preview.lines.items()} == {
         lines["M365"].pk: Decimal("96.80"),
-        lines["TEAMS"].pk: Decimal("5.00"),
+        lines["TEAMS"].pk: Decimal("0.00"),
         lines["BACKUP"].pk: Decimal("15.00"),
     }
     reviewer = side.users["dist_reviewer"]
-    assert page(ctx(reviewer, side.distributor), report).penalty.total == Decimal("116.80")
+    assert page(ctx(reviewer, side.distributor), report).penalty.total == Decimal("111.80")
 
     comment(ctx(reviewer, side.distributor), reviewer, report, lines["M365"], "Why 36?")
-    assert page(tenant, report).penalty.total == Decimal("116.80"), "a distributor comment explains nothing"
+    assert page(tenant, report).penalty.total == Decimal("111.80"), "a distributor comment explains nothing"
 
     msp_comment(side, report, "M365")
-    assert page(tenant, report).penalty.total == Decimal("20.00")
+    assert page(tenant, report).penalty.total == Decimal("15.00")
     msp_comment(side, report, "TEAMS")
     msp_comment(side, report, "BACKUP")
 
