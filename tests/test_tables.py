@@ -52,4 +52,4 @@ def test_the_account_settings_list_and_its_csv_take_their_headers_from_one_descr
     with translation.override(language):
         assert shown == [str(h) for h in report_tables.ACCOUNT_SETTINGS.page_headers]
         assert header == report_tables.ACCOUNT_SETTINGS.csv_header()
-    assert shown[0] == header[0] and len(header) == 10 and len(shown) == 6
+    assert shown[0] == header[0] and len(header) == 11 and len(shown) == 6

@@ -228,6 +228,28 @@ def membership_remove(*, tenant: TenantContext, membership: Membership) -> None:
 _TIMEZONES = frozenset(name for name, _label in TIMEZONE_CHOICES)
 
 
+def _msp_insert(*, distributor: Organisation, slug: str, **fields) -> Organisation:
+    """The MSP row, or Conflict on the slug field when any organisation holds the slug. Read first
+    to answer with the field; the unique index on slug is the final word when two admins add the
+    same slug at the same moment (the savepoint keeps the caller's transaction usable)."""
+    taken = Conflict(
+        _("The slug %(slug)s is already taken.") % {"slug": slug},
+        field_errors={"slug": [_("Choose another slug: this one is taken.")]},
+    )
+    if Organisation.objects.filter(slug=slug).exists():
+        raise taken
+    try:
+        with transaction.atomic():
+            return Organisation.objects.create(
+                slug=slug, kind=OrganisationKind.MSP, distributor=distributor, **fields
+            )
+    except IntegrityError as error:
+        constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None) or ""
+        if "slug" not in constraint:  # tenancy_organisation_slug_key
+            raise
+        raise taken from None
+
+
 @transaction.atomic
 def msp_create(
     *,
@@ -255,31 +277,14 @@ def msp_create(
         errors["timezone"] = [_("Choose a time zone from the list.")]
     if errors:
         raise Invalid(_("Check the highlighted fields."), field_errors=errors)
-    slug = slug.strip().lower()
-    taken = Conflict(
-        _("The slug %(slug)s is already taken.") % {"slug": slug},
-        field_errors={"slug": [_("Choose another slug: this one is taken.")]},
+    msp = _msp_insert(
+        distributor=tenant.organisation,
+        name=name.strip(),
+        slug=slug.strip().lower(),
+        country=country.upper(),
+        timezone=timezone,
+        currency=currency.upper(),
     )
-    # Read first to answer with the field; the unique index on slug is the final word when two
-    # admins add the same slug at the same moment (the savepoint keeps the transaction usable).
-    if Organisation.objects.filter(slug=slug).exists():
-        raise taken
-    try:
-        with transaction.atomic():
-            msp = Organisation.objects.create(
-                name=name.strip(),
-                slug=slug,
-                kind=OrganisationKind.MSP,
-                distributor=tenant.organisation,
-                country=country.upper(),
-                timezone=timezone,
-                currency=currency.upper(),
-            )
-    except IntegrityError as error:
-        constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None) or ""
-        if "slug" not in constraint:  # tenancy_organisation_slug_key
-            raise
-        raise taken from None
     _membership_add(
         organisation=msp,
         acting_user=acting_user,
