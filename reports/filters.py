@@ -20,8 +20,10 @@ from .models import UsageReport
 
 
 def twelve_months_ago(today: dt.date | None = None) -> dt.date:
-    """First day of the month eleven months before this one: the last 12 cycles, rolling."""
-    return add_months(today or timezone.now().date(), -11)
+    """First day of the month twelve months before this one: the last 12 cycles, rolling. The
+    running month never has a report yet (a cycle opens once its month has ended), so the 12
+    cycles that can have one are the twelve months before this one."""
+    return add_months(today or timezone.now().date(), -12)
 
 
 def validate_period(value: str) -> None:

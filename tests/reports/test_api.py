@@ -171,3 +171,17 @@ def test_detail_shows_the_penalty_preview_and_unexplained_lines(world, login, re
         "AZ-BACKUP": 1200,
         "EDR-1": 55,
     }
+
+
+@pytest.mark.now("2026-12-03T10:00:00+00:00")
+def test_last12_holds_the_twelve_cycles_that_can_have_a_report(world, login, open_report):
+    """December's cycle has not ended, so it has no report yet: "the last 12 months" are December
+    2025 to November 2026, twelve reports, and November 2025 is left out."""
+    cycles = [dt.date(2025, 11, 1)] + [dt.date(2025, 12, 1)] + [dt.date(2026, m, 1) for m in range(1, 12)]
+    for cycle in cycles:
+        open_report(world.a.msp, cycle=cycle)
+    client = login(world.a.users["msp_admin"])
+    shown = [r["cycle"] for r in client.get(api(world.a.msp)).json()["results"]]
+    assert sorted(shown) == [f"{c:%Y-%m-%d}" for c in cycles[1:]]
+    page = client.get(f"/o/{world.a.msp.slug}/reports/").content.decode()
+    assert "November 2025" not in page and "December 2025" in page and "November 2026" in page
