@@ -34,12 +34,10 @@ from decimal import Decimal
 from unittest import mock
 
 from django.db import transaction
-from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from msp_portal.notifications.choices import EmailState
-from msp_portal.notifications.models import Notification, OutboxEmail
+from msp_portal.notifications.demo import newest_notification_pk, notifications_settle_old
 from msp_portal.tenancy.choices import ROLE_PERMISSIONS, Role
 from msp_portal.tenancy.models import Membership, Organisation
 from msp_portal.tenancy.resolve import TenantContext
@@ -51,7 +49,6 @@ from .services import CreditRequest, credit_note_issue
 DISTRIBUTOR = "northwind"
 TAXES = (("FR", Decimal("20"), TaxMethodChoice.ON_TOTAL), ("CA", Decimal("5"), TaxMethodChoice.PER_LINE))
 MSPS = ("contoso", "fabrikam")
-RECENT = dt.timedelta(days=7)
 CREDIT_REASON = (
     "Goodwill credit: %(count)s seats of %(product)s were activated late by the vendor this month "
     "(ticket %(ref)s)."
@@ -109,17 +106,6 @@ def _credit_latest(msp: Organisation, tenant: TenantContext, user, now: dt.datet
         )
 
 
-def _settle_old_notifications(first_new_pk: int, now: dt.datetime) -> None:
-    """A notice about the past is shown read and already e-mailed, as the reports demo does."""
-    with scopes_disabled():
-        old = Notification.objects.filter(pk__gt=first_new_pk, created_at__lt=now - RECENT)
-        old.update(read_at=F("created_at") + dt.timedelta(hours=2))
-        created = Notification.objects.filter(pk=OuterRef("notification_id")).values("created_at")
-        OutboxEmail.objects.filter(notification__in=old).update(
-            state=EmailState.SENT, sent_at=Subquery(created)
-        )
-
-
 @transaction.atomic
 def invoicing_demo_load() -> dict[str, int]:
     """A credit note at each demo MSP (order 40; see the module docstring); returns how many
@@ -127,13 +113,12 @@ def invoicing_demo_load() -> dict[str, int]:
     now = timezone.now()
     distributor = Organisation.objects.get(slug=DISTRIBUTOR)
     tenant, user = _acting(distributor, Role.DIST_ADMIN)
-    with scopes_disabled():
-        first_new_pk = Notification.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    first_new_pk = newest_notification_pk()
     for slug in MSPS:
         msp = Organisation.objects.get(slug=slug)
         if not CreditNote.objects.for_tenant(msp).exists():
             _credit_latest(msp, tenant, user, now)
-    _settle_old_notifications(first_new_pk, now)
+    notifications_settle_old(after_pk=first_new_pk, now=now)
     with scopes_disabled():
         return {
             "invoices": Invoice.objects.count(),

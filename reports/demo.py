@@ -30,14 +30,12 @@ from decimal import Decimal
 from unittest import mock
 
 from django.db import transaction
-from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from msp_portal.calendar import add_months, next_month
 from msp_portal.jobs.services import JobRunLog
-from msp_portal.notifications.choices import EmailState
-from msp_portal.notifications.models import Notification, OutboxEmail
+from msp_portal.notifications.demo import newest_notification_pk, notifications_settle_old
 from msp_portal.tenancy.models import Organisation, User
 from msp_portal.tenancy.resolve import TenantContext, resolve_tenant
 
@@ -49,7 +47,6 @@ from .services import LineSpec
 
 DISTRIBUTOR_REVIEWER = "reviewer@northwind.example"
 DISTRIBUTOR_ADMIN = "dist.admin@northwind.example"
-RECENT_NOTIFICATIONS = dt.timedelta(days=7)  # older demo notifications are shown read and e-mailed
 
 
 @dataclass(frozen=True)
@@ -551,18 +548,6 @@ def _account_settings_set(account: DemoAccount, msp: Organisation, *, fresh: boo
     )
 
 
-def _settle_old_notifications(first_new_pk: int, now: dt.datetime) -> None:
-    """Notifications about the past are shown as read and already e-mailed; only the last
-    week's stay unread (and are e-mailed by the worker)."""
-    with scopes_disabled():
-        old = Notification.objects.filter(pk__gt=first_new_pk, created_at__lt=now - RECENT_NOTIFICATIONS)
-        old.update(read_at=F("created_at") + dt.timedelta(hours=2))
-        created = Notification.objects.filter(pk=OuterRef("notification_id")).values("created_at")
-        OutboxEmail.objects.filter(notification__in=old).update(
-            state=EmailState.SENT, sent_at=Subquery(created)
-        )
-
-
 @transaction.atomic
 def reports_demo_load() -> dict[str, int]:
     """Create the demo MSPs' account settings and their last twelve reports (see the module
@@ -570,8 +555,7 @@ def reports_demo_load() -> dict[str, int]:
     and users of :mod:`msp_portal.tenancy.demo`."""
     now = timezone.now()
     today = now.date()
-    with scopes_disabled():
-        first_new_pk = Notification.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    first_new_pk = newest_notification_pk()
     for account in DEMO_ACCOUNTS:
         msp = Organisation.objects.select_related("distributor").get(slug=account.slug)
         fresh = not UsageReport.objects.for_tenant(msp).exists()
@@ -598,7 +582,7 @@ def reports_demo_load() -> dict[str, int]:
             if created:
                 tell: Callable = getattr(teller, story)
                 tell(report, opened_at, rng)
-    _settle_old_notifications(first_new_pk, now)
+    notifications_settle_old(after_pk=first_new_pk, now=now)
     with scopes_disabled():
         return {
             "msp_account_settings": MspAccountSettings.objects.count(),
