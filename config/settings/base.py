@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.postgres",
+    "django.forms",  # its widget templates, for the project-wide form renderer below
     "rest_framework",
     "knox",
     "drf_spectacular",
@@ -88,6 +89,10 @@ TEMPLATES = [
     },
 ]
 
+# Widgets render through the project's template engine (its cached loader, and the overrides in
+# templates/django/forms/: a select writes its options inline rather than one include each).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -100,6 +105,9 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "msp_portal",
+        # A Redis that is down or hangs answers the cache's callers within seconds, with an
+        # error they can handle, rather than holding a request for good.
+        "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
     }
 }
 

@@ -2,10 +2,12 @@
 and type, and the text a person reads in it (number, seller, buyer, every line's amount, the
 totals), read back with pypdf."""
 
+import hashlib
 import io
 import re
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -75,3 +77,21 @@ def test_rendering_fetches_nothing_but_the_portals_static_files():
         fetcher.fetch("file:///etc/passwd")
     response = fetcher.fetch(f"{pdf.BASE_URL}static/invoicing/invoice.css")
     assert response is not None
+
+
+def test_a_rendered_pdf_is_kept_and_downloads_still_work_without_the_cache(world, invoice, login, settings):
+    client = login(world.a.users["msp_billing"])
+    kwargs = {"org_slug": world.a.msp.slug, "invoice_id": invoice.pk}
+    first = client.get(reverse("invoicing:invoice-pdf", kwargs=kwargs))
+    html = client.get(reverse("invoicing:invoice-print", kwargs=kwargs)).content.decode()
+    # Kept under the digest of the very HTML the page shows: the next download is this file.
+    assert cache.get("invoice-pdf:" + hashlib.sha256(html.encode()).hexdigest()) == first.content
+    assert client.get(reverse("invoicing:invoice-pdf", kwargs=kwargs)).content == first.content
+
+    # Redis unreachable: the PDF is rendered on the spot, no error.
+    settings.CACHES = {
+        "default": {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:9/0", "KEY_PREFIX": "gone"}
+    }
+    without = client.get(reverse("invoicing:invoice-pdf", kwargs=kwargs))
+    assert without.status_code == 200 and without.content.startswith(b"%PDF-")
+    assert invoice.number in pdf_text(without.content)
