@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from django.db.backends.postgresql.creation import DatabaseCreation
 from django.db.backends.postgresql.operations import DatabaseOperations
 from django.test import Client
 from django_scopes import scopes_disabled
@@ -22,6 +23,12 @@ from django_scopes import scopes_disabled
 from msp_portal.tenancy.models import Membership, Organisation, User
 
 from .factories import PASSWORD, DistributorFactory, MembershipFactory, MspFactory, UserFactory
+from .migrated_template import migrated_template
+from .scheduling import DurationRecorder, ModuleScheduling, order_longest_first
+
+# The migrated template the test databases are copied from (tests/migrated_template.py): made
+# ready by the process that starts the run, read by each process that creates a test database.
+TEMPLATE_ENV = "MSP_PORTAL_TEST_DB_TEMPLATE"
 
 
 def pytest_addoption(parser):
@@ -34,6 +41,9 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
+    if not hasattr(config, "workerinput"):  # the process that starts the run (not a worker)
+        os.environ[TEMPLATE_ENV] = migrated_template()  # before pytest-xdist starts its workers
+        _durations.enabled = True
     config.addinivalue_line(
         "markers",
         "now(moment): the clock of the test, an ISO 8601 moment with its offset, set before its fixtures",
@@ -80,6 +90,36 @@ def pytest_collection_modifyitems(session, config, items):
             f"Run `sudo apt-get install {packages}` (or `make test`, which installs it as root).",
             returncode=3,
         )
+    order_longest_first(items)  # tests/scheduling.py
+
+
+# --- spreading the suite over the workers (tests/scheduling.py) ---------------------------------
+
+_durations = DurationRecorder()
+
+
+def pytest_xdist_make_scheduler(config, log):
+    if config.getoption("dist") == "loadfile":
+        return ModuleScheduling(config, log)
+    return None  # the scheduler the caller chose
+
+
+def pytest_runtest_logreport(report):
+    _durations.add(report)  # in the process that reports the run: the workers' tests, or its own
+
+
+def pytest_sessionfinish(session, exitstatus):
+    _durations.write()
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """pytest-django's hook for the test database's settings (after its per-worker suffix)."""
+    from django.conf import settings
+
+    template = os.environ.get(TEMPLATE_ENV)
+    if template:
+        settings.DATABASES["default"]["TEST"]["TEMPLATE"] = template
 
 
 def _flush_by_delete(self, style, tables, *, reset_sequences=False, allow_cascade=False):
@@ -108,6 +148,17 @@ def _is_superuser(connection) -> bool:
 
 _django_sql_flush = DatabaseOperations.sql_flush
 DatabaseOperations.sql_flush = _flush_by_delete
+
+
+def _destroy_test_db_forcing(self, test_database_name, verbosity):
+    """The end of a test process drops its database WITH (FORCE): a connection that a test's
+    thread left open (kept alive by an exception's traceback) would otherwise make the DROP wait
+    5 s and fail, leaving the database behind."""
+    with self._nodb_cursor() as cursor:
+        cursor.execute(f"DROP DATABASE {self.connection.ops.quote_name(test_database_name)} WITH (FORCE)")
+
+
+DatabaseCreation._destroy_test_db = _destroy_test_db_forcing
 
 
 def pytest_unconfigure(config):

@@ -1,13 +1,10 @@
 """The demo's invoices: issued by the reports demo's approvals through the hook, taxed by
 Northwind's settings, with a credit note at each demo MSP; loading twice changes nothing."""
 
-import datetime as dt
 import io
 
 import pytest
-import time_machine
 from django.core.management import call_command
-from django.db import transaction
 from django.db.models import Count
 from django_scopes import scopes_disabled
 
@@ -19,22 +16,10 @@ from msp_portal.tenancy.models import Organisation
 from reports.choices import ReportState
 from reports.models import UsageReport
 
-LOADED_AT = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)
-pytestmark = pytest.mark.now("2026-11-20T11:00:00+00:00")
+from .conftest import SEEN_AT
+
+pytestmark = pytest.mark.now(SEEN_AT)
 MODELS = (Invoice, InvoiceLine, CreditNote, CreditNoteLine, TaxSetting)
-
-
-@pytest.fixture(scope="module")
-def demo_loaded(django_db_setup, django_db_blocker):
-    with time_machine.travel(LOADED_AT, tick=True), django_db_blocker.unblock(), transaction.atomic():
-        call_command("demo_data", stdout=io.StringIO())
-        yield
-        transaction.set_rollback(True)
-
-
-@pytest.fixture
-def demo(demo_loaded, db):
-    """The shared demo data set; what a test changes stays in its own savepoint (``db``)."""
 
 
 def counts():

@@ -16,16 +16,13 @@ is staff, so one would end on the admin's sign-in page, which fails the test.
 """
 
 import datetime as dt
-import io
 import re
 from collections import deque
 from html.parser import HTMLParser
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 import pytest
-import time_machine
 from django.core import mail
-from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
 from django.urls import Resolver404, resolve
@@ -40,9 +37,11 @@ from msp_portal.tenancy.links import may_open
 from msp_portal.tenancy.models import User
 from msp_portal.tenancy.resolve import resolve_tenant
 
-# A fixed day on which the demo data loads, with reports in every state, a true-up charged and
-# notifications of every kind the demo produces.
-DEMO_DAY = dt.datetime(2026, 11, 16, 12, 0, tzinfo=dt.UTC)
+from .conftest import SEEN_AT
+
+# The package's demo data (tests/demo/conftest.py), on a day with reports in every state, a
+# true-up charged and notifications of every kind the demo produces.
+pytestmark = pytest.mark.now(SEEN_AT)
 
 # One sign-in per role of the demo (msp_portal/tenancy/demo.py).
 ROLE_LOGINS = {
@@ -104,22 +103,6 @@ def _view_name(path: str) -> str:
         return resolve(urlsplit(path).path).view_name
     except Resolver404:
         return path
-
-
-@pytest.fixture(scope="module")
-def demo_world(django_db_setup, django_db_blocker):
-    """The real demo data set, loaded once on a fixed day and rolled back at the end."""
-    with time_machine.travel(DEMO_DAY, tick=True), django_db_blocker.unblock(), transaction.atomic():
-        call_command("demo_data", stdout=io.StringIO())
-        yield
-        transaction.set_rollback(True)
-
-
-@pytest.fixture
-def demo(demo_world, db):
-    """The shared demo data on its day; what a test changes stays in its own savepoint."""
-    with time_machine.travel(DEMO_DAY, tick=True):
-        yield
 
 
 def _sign_in(email: str) -> Client:

@@ -4,9 +4,7 @@ import zoneinfo
 from decimal import Decimal
 
 import pytest
-import time_machine
 from django.core.management import call_command
-from django.db import transaction
 from django.db.models import Count
 from django.test import Client
 from django.utils import timezone
@@ -43,28 +41,11 @@ from reports.models import (
 )
 from reports.selectors import report_lines
 
-from .billing.demo_checks import check_the_last_ended_month, latest_run_flags
+from ..billing.demo_checks import check_the_last_ended_month, latest_run_flags
+from .conftest import SEEN_AT
 
 DEMO_MSPS = ("contoso", "fabrikam")
-# The shared demo data set is loaded on this day; the tests look at it an hour later.
-LOADED_AT = dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC)
-pytestmark = pytest.mark.now("2026-11-20T11:00:00+00:00")
-
-
-@pytest.fixture(scope="module")
-def demo_loaded(django_db_setup, django_db_blocker):
-    """The demo data set, loaded once for the tests of this module (it takes seconds) inside a
-    transaction rolled back at the end; each test still runs in its own savepoint."""
-    with time_machine.travel(LOADED_AT, tick=True), django_db_blocker.unblock(), transaction.atomic():
-        yield demo_data_load()  # the command's own work (it prints these counts)
-        transaction.set_rollback(True)
-
-
-@pytest.fixture
-def demo(demo_loaded, db) -> dict[str, int]:
-    """The shared demo data set (the load's counts); what a test changes stays in its own
-    savepoint (``db``)."""
-    return demo_loaded
+pytestmark = pytest.mark.now(SEEN_AT)
 
 
 def counts():
