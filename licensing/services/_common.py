@@ -1,6 +1,7 @@
 """Helpers every licensing service shares: the role check, the subscription lock, counts and the
 assignment history."""
 
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -28,7 +29,7 @@ def _lock_subscription(organisation: Organisation, subscription_id: int) -> Subs
         return (
             Subscription.objects.for_tenant(organisation)
             .select_for_update(of=("self",))
-            .select_related("product")
+            .select_related("product", "organisation")
             .get(pk=subscription_id)
         )
     except Subscription.DoesNotExist as exc:
@@ -37,10 +38,15 @@ def _lock_subscription(organisation: Organisation, subscription_id: int) -> Subs
 
 def _counts(subscription: Subscription) -> tuple[int, int]:
     """(owned, assigned) of a locked subscription."""
-    licenses = License.objects.for_tenant(subscription.organisation).filter(subscription=subscription)
-    owned = licenses.filter(is_overage=False).count()
-    assigned = licenses.filter(assigned_at__isnull=False).count()
-    return owned, assigned
+    counts = (
+        License.objects.for_tenant(subscription.organisation)
+        .filter(subscription=subscription)
+        .aggregate(
+            owned=Count("pk", filter=Q(is_overage=False)),
+            assigned=Count("pk", filter=Q(assigned_at__isnull=False)),
+        )
+    )
+    return counts["owned"], counts["assigned"]
 
 
 def _record(subscription, *, kind, delta, owned_after, actor, license=None, assignee="", at=None) -> None:
