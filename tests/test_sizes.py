@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("config", "msp_portal", "reports", "licensing", "billing")
+APPS = ("config", "msp_portal", "reports", "licensing", "billing", "invoicing")
 SKIPPED_PARTS = {"migrations", "tests", "benchmarks"}
 MAX_MODULE_LINES = 500
 MAX_FUNCTION_LINES = 60
