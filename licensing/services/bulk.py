@@ -25,13 +25,15 @@ class BulkAssignResult:
 
 
 def _subscription_of_row(held: list[Subscription], row) -> tuple[Subscription | None, tuple[str, str] | None]:
-    """The subscription a CSV row names: by product id (and SKU when given), or by a SKU that
-    only one of the MSP's products has. Returns (subscription, None) or (None, (column, problem))."""
-    product, sku = row.product.lower(), row.sku.lower()
+    """The subscription a CSV row names: by product (its id or its name; and SKU when given),
+    or by a SKU that only one of the MSP's products has. Returns (subscription, None) or
+    (None, (column, problem)); a SKU that several products share is refused naming their ids,
+    never guessed."""
+    product, sku = row.product.strip().lower(), row.sku.strip().lower()
     matches = [
         sub
         for sub in held
-        if (not product or sub.product.product_code.lower() == product)
+        if (not product or product in (sub.product.product_code.lower(), sub.product.name.lower()))
         and (not sku or sub.product.sku_code.lower() == sku)
     ]
     if len(matches) == 1:
@@ -40,10 +42,13 @@ def _subscription_of_row(held: list[Subscription], row) -> tuple[Subscription | 
     if not matches:
         wanted = " / ".join(part for part in (row.product, row.sku) if part)
         return None, (column, _("No subscription of yours is for %(product)s.") % {"product": wanted})
+    candidates = ", ".join(f"{sub.product.product_code} ({sub.product.name})" for sub in matches)
     return None, (
         "product",
-        _("Several of your products have the SKU %(sku)s: add their product id in the product column.")
-        % {"sku": row.sku},
+        _(
+            "Several of your products have the SKU %(sku)s: put one of their product ids in the product column: %(ids)s."
+        )
+        % {"sku": row.sku, "ids": candidates},
     )
 
 

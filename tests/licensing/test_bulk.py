@@ -269,6 +269,8 @@ def test_a_sku_shared_by_several_products_needs_the_product_id(world, product, b
     )
     assert refused.applied == 0
     assert [(e.line, e.column) for e in refused.errors] == [(2, "product")]
+    # The refusal names the ids to choose from, with their products.
+    assert f"{first.product_code} (Suite A), {second.product_code} (Suite B)" in refused.errors[0].message
     done = licenses_bulk_assign(
         tenant=tenant,
         acting_user=tenant.membership.user,
@@ -277,3 +279,26 @@ def test_a_sku_shared_by_several_products_needs_the_product_id(world, product, b
     assert done.applied == 1
     held = licenses_of(world.a, subscription_of(world.a, second))
     assert [license.assignee_name for license in held.filter(assigned_at__isnull=False)] == ["Ann"]
+
+
+def test_a_shared_sku_is_resolved_by_the_products_name_too(world, product, buy, login):
+    """The product column takes the product's name as well as its id (any case): a file
+    written from the product names assigns without looking the ids up; the page lists the ids."""
+    from licensing.services import licenses_bulk_assign
+
+    first = product(world.a.distributor, name="Suite A", sku="P1M")
+    second = product(world.a.distributor, name="Suite B", sku="P1M")
+    buy(world.a, first, 1)
+    buy(world.a, second, 1)
+    tenant = acting(world.a, "msp_admin")
+    done = licenses_bulk_assign(
+        tenant=tenant, acting_user=tenant.membership.user, raw=b"product,sku,name\nsuite b,P1M,Ann\n"
+    )
+    assert done.applied == 1 and done.errors == []
+    held = licenses_of(world.a, subscription_of(world.a, second))
+    assert [license.assignee_name for license in held.filter(assigned_at__isnull=False)] == ["Ann"]
+
+    page = login(world.a.users["msp_admin"]).get(f"/o/{world.a.msp.slug}/licensing/bulk-assign/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert first.product_code in html and second.product_code in html
