@@ -1,6 +1,7 @@
 """The texts of the notifications about usage reports."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
 from msp_portal.notifications.texts import register
 
@@ -51,9 +52,12 @@ def register_texts() -> None:
     register(
         REPORT_AUTO_SUBMITTED,
         _("Usage report for %(cycle)s was submitted automatically"),
-        _(
+        ngettext_lazy(
             "Its deadline passed, so the report went to your distributor for review. Unexplained "
-            "discrepancies penalised: %(penalties)s line(s), %(amount)s %(currency)s."
+            "discrepancies penalised: %(penalties)s line, %(amount)s %(currency)s.",
+            "Its deadline passed, so the report went to your distributor for review. Unexplained "
+            "discrepancies penalised: %(penalties)s lines, %(amount)s %(currency)s.",
+            "penalties",
         ),
     )
     register(

@@ -108,7 +108,7 @@ def test_the_msp_admins_and_the_distributor_are_told(world, due_report):
         recipient=world.a.users["msp_admin"], kind=notifications.REPORT_AUTO_SUBMITTED
     )
     assert msp_notice.title == "Usage report for 2026-10 was submitted automatically"
-    assert "1 line(s), 96.80 USD" in msp_notice.body
+    assert "1 line, 96.80 USD" in msp_notice.body
     digests = Notification.objects.for_tenant(world.a.distributor)
     assert {n.recipient for n in digests} == {world.a.users["dist_admin"], world.a.users["dist_reviewer"]}
     assert digests.first().title == "Usage reports submitted automatically: 1"
