@@ -7,9 +7,21 @@ from django import template
 from django.http import QueryDict
 from django.templatetags.static import static
 from django.utils.html import format_html
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, ngettext, pgettext_lazy
 
 register = template.Library()
+
+# The unit types catalogs use, shown in the reader's language; any other is shown as written
+# (a distributor's catalog may name its own).
+UNIT_TYPE_LABELS = {
+    "seat": pgettext_lazy("unit type", "seat"),
+    "user": pgettext_lazy("unit type", "user"),
+    "license": pgettext_lazy("unit type", "license"),
+    "device": pgettext_lazy("unit type", "device"),
+    "mailbox": pgettext_lazy("unit type", "mailbox"),
+    "gb": pgettext_lazy("unit type", "GB"),
+    "tb": pgettext_lazy("unit type", "TB"),
+}
 
 
 @register.simple_tag(takes_context=True)
@@ -71,3 +83,9 @@ def duration_text(value) -> str:
     if not parts:
         return gettext("a moment")
     return " ".join(parts[:2])
+
+
+@register.filter
+def unit_type_label(value) -> str:
+    """A catalog's unit type ("seat", "GB") in the reader's language."""
+    return UNIT_TYPE_LABELS.get(str(value).strip().lower(), value)
