@@ -6,13 +6,15 @@ from pathlib import Path
 from django import forms
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from msp_portal.tenancy.models import Organisation
 
 from .bulk import MAX_BYTES
 from .filters import NO_COST_CENTER
-from .models import CostCenter, License
+from .models import CostCenter, License, LicensingSettings
+from .services.settings import ALERT_UNITS_MAX, NEAR_CAPACITY_MAX, NEAR_CAPACITY_MIN
 
 
 def cost_center_choices(organisation: Organisation, *, blank_label) -> list[tuple[str, str]]:
@@ -113,6 +115,31 @@ class CostCenterForm(forms.Form):
         self.fields["parent"].choices = [c for c in choices if c[0] != str(exclude_id)]
         self.fields["code"].widget.attrs["placeholder"] = _("Unique code, e.g. SALES-FR")
         self.fields["name"].widget.attrs["placeholder"] = _("e.g. Sales France")
+
+
+class LicensingSettingsForm(forms.Form):
+    """The two thresholds as typed; licensing.services checks their range, the browser is told
+    the limits to stop at them first."""
+
+    # The model's wording, already translated: "Near capacity from (%)", "E-mail when …".
+    near_capacity_percent = forms.IntegerField(
+        label=capfirst(LicensingSettings._meta.get_field("near_capacity_percent").verbose_name),
+        help_text=_("A subscription is near capacity once this share of the licenses you own is assigned."),
+    )
+    overallocation_alert_units = forms.IntegerField(
+        label=capfirst(LicensingSettings._meta.get_field("overallocation_alert_units").verbose_name),
+        help_text=LicensingSettings._meta.get_field("overallocation_alert_units").help_text,
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["near_capacity_percent"].widget.attrs.update(
+            {"min": NEAR_CAPACITY_MIN, "max": NEAR_CAPACITY_MAX, "step": 1}
+        )
+        self.fields["overallocation_alert_units"].widget.attrs.update(
+            {"min": 0, "max": ALERT_UNITS_MAX, "step": 1}
+        )
 
 
 class BulkAssignForm(forms.Form):

@@ -1,9 +1,9 @@
-"""Licenses, subscriptions, bulk assignment and cost centers of an MSP, under
+"""Licenses, subscriptions, bulk assignment, cost centers and thresholds of an MSP, under
 /o/<org_slug>/licensing/."""
 
 from django.urls import path
 
-from .views import bulk_assign, cost_centers, licenses, subscriptions
+from .views import bulk_assign, cost_centers, licenses, settings, subscriptions
 
 app_name = "licensing_licenses"
 
@@ -49,4 +49,5 @@ urlpatterns = [
         cost_centers.CostCenterFormView.as_view(),
         name="cost-center-edit",
     ),
+    path("settings/", settings.LicensingSettingsView.as_view(), name="settings"),
 ]

@@ -22,10 +22,12 @@ from ..models import (
     AssignmentEvent,
     CostCenter,
     License,
+    LicensingSettings,
     Product,
     TrueUpCharge,
 )
 from ..services import MAX_QUANTITY
+from ..services.settings import ALERT_UNITS_MAX, NEAR_CAPACITY_MAX, NEAR_CAPACITY_MIN
 
 ID_MAX = 2**63 - 1  # identifiers are 64-bit
 
@@ -148,6 +150,33 @@ class CostCenterWriteSerializer(serializers.Serializer):
         required=False,
         help_text="Id of the parent cost center, or null.",
     )
+
+
+# --- thresholds -------------------------------------------------------------------------------
+
+
+class LicensingSettingsSerializer(serializers.ModelSerializer):
+    near_capacity_percent = serializers.IntegerField(
+        read_only=True,
+        help_text="A subscription is near capacity from this % of its owned licenses assigned.",
+    )
+    overallocation_alert_units = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text="Admins are e-mailed when a subscription is over-allocated by more than this; null: no e-mail.",
+    )
+
+    class Meta:
+        model = LicensingSettings
+        fields = ["near_capacity_percent", "overallocation_alert_units"]
+        read_only_fields = fields
+
+
+class LicensingSettingsWriteSerializer(serializers.Serializer):
+    """Both thresholds, every time (PUT replaces them): null alert units turn the e-mail off."""
+
+    near_capacity_percent = StrictIntegerField(min_value=NEAR_CAPACITY_MIN, max_value=NEAR_CAPACITY_MAX)
+    overallocation_alert_units = StrictIntegerField(min_value=0, max_value=ALERT_UNITS_MAX, allow_null=True)
 
 
 # --- subscriptions ----------------------------------------------------------------------------

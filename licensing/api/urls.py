@@ -13,6 +13,7 @@ urlpatterns = [
         views.CostCenterDetailView.as_view(),
         name="api-cost-center-detail",
     ),
+    path("licensing-settings/", views.LicensingSettingsView.as_view(), name="api-licensing-settings"),
     path("subscriptions/", views.SubscriptionListView.as_view(), name="api-subscription-list"),
     path(
         "subscriptions/overview/",

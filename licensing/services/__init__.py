@@ -2,9 +2,9 @@
 requests racing for the last free license are served one after the other), applies the rule,
 and appends to the assignment history.
 
-One module per sub-domain (catalog, cost centers, assignments, purchases, bulk); callers keep
-writing ``from licensing import services`` and ``services.license_assign``: the names are
-re-exported here."""
+One module per sub-domain (catalog, cost centers, assignments, purchases, bulk, settings);
+callers keep writing ``from licensing import services`` and ``services.license_assign``: the
+names are re-exported here."""
 
 from ._common import MAX_QUANTITY
 from .assignments import Assignee, license_assign, license_unassign, licenses_remove
@@ -13,6 +13,7 @@ from .catalog import product_save
 from .charge_cycles import subscription_charge_cycle_set
 from .cost_centers import cost_center_save, licenses_move
 from .purchases import PurchaseRequestLine, purchase_confirm
+from .settings import licensing_settings_update
 
 __all__ = [
     "MAX_QUANTITY",
@@ -25,6 +26,7 @@ __all__ = [
     "licenses_bulk_assign",
     "licenses_move",
     "licenses_remove",
+    "licensing_settings_update",
     "product_save",
     "purchase_confirm",
     "subscription_charge_cycle_set",
