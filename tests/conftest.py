@@ -98,6 +98,7 @@ def pytest_collection_modifyitems(session, config, items):
 _durations = DurationRecorder()
 
 
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: harmless when it is not loaded
 def pytest_xdist_make_scheduler(config, log):
     if config.getoption("dist") == "loadfile":
         return ModuleScheduling(config, log)
