@@ -131,6 +131,13 @@ class LicensingSettingsForm(forms.Form):
         help_text=LicensingSettings._meta.get_field("overallocation_alert_units").help_text,
         required=False,
     )
+    several_seats_per_person = forms.BooleanField(
+        label=capfirst(LicensingSettings._meta.get_field("several_seats_per_person").verbose_name),
+        help_text=_(
+            "Off: assigning a license to an e-mail address that already holds one of the same subscription is refused."
+        ),
+        required=False,
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

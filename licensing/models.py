@@ -63,6 +63,11 @@ class LicensingSettings(TenantModel):
         blank=True,
         help_text=_("Leave empty for no e-mail."),
     )
+    # Off: an e-mail address holds at most one license of a subscription (a second seat for
+    # the same person inflates the peaks and the true-ups).
+    several_seats_per_person = models.BooleanField(
+        _("a person may hold several licenses of one subscription"), default=False
+    )
 
     class Meta:
         verbose_name = _("licensing settings")

@@ -165,10 +165,14 @@ class LicensingSettingsSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text="Admins are e-mailed when a subscription is over-allocated by more than this; null: no e-mail.",
     )
+    several_seats_per_person = serializers.BooleanField(
+        read_only=True,
+        help_text="False: an e-mail address holds at most one license of a subscription.",
+    )
 
     class Meta:
         model = LicensingSettings
-        fields = ["near_capacity_percent", "overallocation_alert_units"]
+        fields = ["near_capacity_percent", "overallocation_alert_units", "several_seats_per_person"]
         read_only_fields = fields
 
 
@@ -177,6 +181,7 @@ class LicensingSettingsWriteSerializer(serializers.Serializer):
 
     near_capacity_percent = StrictIntegerField(min_value=NEAR_CAPACITY_MIN, max_value=NEAR_CAPACITY_MAX)
     overallocation_alert_units = StrictIntegerField(min_value=0, max_value=ALERT_UNITS_MAX, allow_null=True)
+    several_seats_per_person = StrictBooleanField(required=False, default=False)
 
 
 # --- subscriptions ----------------------------------------------------------------------------

@@ -62,6 +62,7 @@ def _assign_locked(
     organisation = subscription.organisation
     owned, assigned = _counts(subscription)
     licenses = License.objects.for_tenant(organisation).filter(subscription=subscription)
+    _refuse_a_second_seat(subscription, licenses, assignee)
     if license_id is not None:
         license = licenses.filter(pk=license_id).first()
         if license is None:
@@ -107,6 +108,22 @@ def _assign_locked(
     )
     _alert_overallocation(subscription, owned=owned, before=assigned, after=assigned + 1)
     return license
+
+
+def _refuse_a_second_seat(subscription: Subscription, licenses, assignee: Assignee) -> None:
+    """One license of a subscription per e-mail address, unless the MSP allows several
+    (docs/licensing.md): a second seat for the same person would count twice in the peaks."""
+    if not assignee.email:
+        return
+    if selectors.licensing_settings(organisation=subscription.organisation).several_seats_per_person:
+        return
+    if licenses.filter(assigned_at__isnull=False, assignee_email__iexact=assignee.email).exists():
+        raise Conflict(
+            _("%(email)s already holds a license of %(product)s: one per person.")
+            % {"email": assignee.email, "product": subscription.product.name},
+            code="already_holds_one",
+            field_errors={"email": [_("This person already holds a license of this subscription.")]},
+        )
 
 
 def _alert_overallocation(subscription: Subscription, *, owned: int, before: int, after: int) -> None:

@@ -3,12 +3,14 @@
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
 
 from msp_portal.tenancy.choices import Perm
 from msp_portal.tenancy.models import User
 from msp_portal.tenancy.resolve import TenantContext
 
+from .. import selectors
 from ..models import (
     CostCenter,
     License,
@@ -84,6 +86,7 @@ def licenses_bulk_assign(*, tenant: TenantContext, acting_user: User, raw: bytes
             wanted[sub.pk] = wanted.get(sub.pk, 0) + 1
     locked = {pk: _lock_subscription(organisation, pk) for pk in sorted(wanted)}
     errors += _over_allocation_errors(organisation, rows, row_subscription, wanted, locked)
+    errors += _second_seat_errors(organisation, rows, row_subscription)
     if errors:
         transaction.set_rollback(True)
         return BulkAssignResult(applied=0, errors=sorted(errors, key=lambda e: (e.line, e.column)))
@@ -96,6 +99,37 @@ def licenses_bulk_assign(*, tenant: TenantContext, acting_user: User, raw: bytes
             cost_center=cost_centers.get(row.cost_center.lower()) if row.cost_center else None,
         )
     return BulkAssignResult(applied=len(rows), errors=[])
+
+
+def _second_seat_errors(organisation, rows, row_subscription) -> list:
+    """A RowError for each row giving a person a second license of one subscription (already
+    held, or twice in the file), unless the MSP allows several (the rule of _assign_locked,
+    told per row before anything is assigned)."""
+    from ..bulk import RowError
+
+    if selectors.licensing_settings(organisation=organisation).several_seats_per_person:
+        return []
+    named = [(row, row_subscription[row.line]) for row in rows if row.email and row.line in row_subscription]
+    held = set(
+        License.objects.for_tenant(organisation)
+        .filter(subscription__in={sub.pk for _row, sub in named}, assigned_at__isnull=False)
+        .exclude(assignee_email="")
+        .values_list("subscription_id", Lower("assignee_email"))
+    )
+    errors, seen = [], set()
+    for row, sub in named:
+        key = (sub.pk, row.email.strip().lower())
+        if key in held or key in seen:
+            errors.append(
+                RowError(
+                    row.line,
+                    "email",
+                    _("%(email)s already holds a license of %(product)s: one per person.")
+                    % {"email": row.email.strip(), "product": sub.product.name},
+                )
+            )
+        seen.add(key)
+    return errors
 
 
 def _over_allocation_errors(organisation, rows, row_subscription, wanted, locked) -> list:

@@ -54,7 +54,12 @@ def _checked(near_capacity_percent, overallocation_alert_units) -> tuple[int, in
 
 @transaction.atomic
 def licensing_settings_update(
-    *, tenant: TenantContext, acting_user, near_capacity_percent, overallocation_alert_units
+    *,
+    tenant: TenantContext,
+    acting_user,
+    near_capacity_percent,
+    overallocation_alert_units,
+    several_seats_per_person: bool = False,
 ) -> LicensingSettings:
     """Set the organisation's thresholds: its one row, created on the first save. The row is
     looked up under the unique constraint per organisation, so a double submit updates it."""
@@ -62,6 +67,10 @@ def licensing_settings_update(
     percent, units = _checked(near_capacity_percent, overallocation_alert_units)
     settings, _created = LicensingSettings.objects.for_tenant(tenant.organisation).update_or_create(
         organisation=tenant.organisation,
-        defaults={"near_capacity_percent": percent, "overallocation_alert_units": units},
+        defaults={
+            "near_capacity_percent": percent,
+            "overallocation_alert_units": units,
+            "several_seats_per_person": bool(several_seats_per_person),
+        },
     )
     return settings

@@ -27,6 +27,7 @@ class LicensingSettingsView(LicensingViewMixin, TemplateView):
         initial = {
             "near_capacity_percent": current.near_capacity_percent,
             "overallocation_alert_units": current.overallocation_alert_units,
+            "several_seats_per_person": current.several_seats_per_person,
         }
         return self.page(LicensingSettingsForm(initial=initial), status=200)
 
@@ -39,6 +40,7 @@ class LicensingSettingsView(LicensingViewMixin, TemplateView):
                     acting_user=request.user,
                     near_capacity_percent=form.cleaned_data["near_capacity_percent"],
                     overallocation_alert_units=form.cleaned_data["overallocation_alert_units"],
+                    several_seats_per_person=form.cleaned_data["several_seats_per_person"],
                 )
             except DomainError as exc:
                 apply_to_form(form, exc)

@@ -133,18 +133,24 @@ def test_the_api_reads_the_defaults_then_replaces_the_thresholds(world, login):
     assert admin.get(api_url(world.a)).json() == {
         "near_capacity_percent": 90,
         "overallocation_alert_units": None,
+        "several_seats_per_person": False,
     }
 
     replaced = admin.put(
         api_url(world.a), {"near_capacity_percent": 75, "overallocation_alert_units": 10}, content_type=JSON
     )
     assert replaced.status_code == 200, replaced.content
-    assert replaced.json() == {"near_capacity_percent": 75, "overallocation_alert_units": 10}
+    assert replaced.json() == {
+        "near_capacity_percent": 75,
+        "overallocation_alert_units": 10,
+        "several_seats_per_person": False,
+    }
 
     viewer = login(world.a.users["msp_viewer"])
     assert viewer.get(api_url(world.a)).json() == {
         "near_capacity_percent": 75,
         "overallocation_alert_units": 10,
+        "several_seats_per_person": False,
     }
     again = admin.put(
         api_url(world.a), {"near_capacity_percent": 75, "overallocation_alert_units": None}, content_type=JSON
@@ -214,6 +220,7 @@ def test_an_organisation_never_reads_or_changes_anothers_thresholds(world, login
     assert intruder.get(api_url(world.b)).json() == {
         "near_capacity_percent": 90,
         "overallocation_alert_units": None,
+        "several_seats_per_person": False,
     }
     assert intruder.put(api_url(world.b), body, content_type=JSON).status_code == 200
     assert thresholds_of(world.b) == (12, None)

@@ -35,5 +35,6 @@ class LicensingSettingsView(LicensingAPIMixin, APIView):
             acting_user=request.user,
             near_capacity_percent=serializer.validated_data["near_capacity_percent"],
             overallocation_alert_units=serializer.validated_data["overallocation_alert_units"],
+            several_seats_per_person=serializer.validated_data["several_seats_per_person"],
         )
         return Response(LicensingSettingsSerializer(saved).data)
