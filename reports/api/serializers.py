@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from msp_portal.api.fields import MoneyField, MoneyMethodField, StrictCharField, UnitPriceField
@@ -7,6 +8,7 @@ from msp_portal.api.fields import MoneyField, MoneyMethodField, StrictCharField,
 from ..models import LineComment, ReportEvent, ReportPenalty, UsageReport, UsageReportLine
 from ..rules import Declaration
 from ..selectors import line_amount
+from ..services import COMMENT_MAX
 
 
 class MspSerializer(serializers.Serializer):
@@ -163,7 +165,14 @@ class CommentSerializer(serializers.ModelSerializer):
 
 
 class CommentCreateSerializer(serializers.Serializer):
-    body = StrictCharField(max_length=4000)
+    # Said as the page says it (reports/forms.py), in the reader's language: DRF formats this
+    # message when it refuses, not at import.
+    body = StrictCharField(
+        max_length=COMMENT_MAX,
+        error_messages={
+            "max_length": gettext_lazy("A comment holds at most {max_length} characters: shorten it.")
+        },
+    )
 
 
 class SubmitSerializer(serializers.Serializer):

@@ -185,3 +185,26 @@ def test_last12_holds_the_twelve_cycles_that_can_have_a_report(world, login, ope
     assert sorted(shown) == [f"{c:%Y-%m-%d}" for c in cycles[1:]]
     page = client.get(f"/o/{world.a.msp.slug}/reports/").content.decode()
     assert "November 2025" not in page and "December 2025" in page and "November 2026" in page
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "A comment holds at most 4000 characters: shorten it."),
+        ("fr", "Un commentaire compte au plus 4000 caractères : raccourcissez-le."),
+    ],
+)
+def test_a_long_comment_is_refused_in_the_pages_words(world, login, report, language, expected):
+    client = login(world.a.users["msp_admin"])
+    m365 = line_of(report, "MS-365-BP")
+    refused = client.post(
+        api(world.a.msp, f"{report.pk}/lines/{m365.pk}/comments/"),
+        {"body": "x" * 4100},
+        content_type="application/json",
+        headers={"Accept-Language": language},
+    )
+    assert refused.status_code == 400
+    message = refused.json()["errors"]["body"][0]
+    assert message == expected
+    schema = client.get("/api/v1/schema/?format=json").json()
+    assert schema["components"]["schemas"]["CommentCreateRequest"]["properties"]["body"]["maxLength"] == 4000
