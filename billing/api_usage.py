@@ -27,7 +27,10 @@ class MomentField(serializers.DateTimeField):
     }
 
     def to_internal_value(self, value):
-        parsed = parse_datetime(value) if isinstance(value, str) else None
+        try:
+            parsed = parse_datetime(value) if isinstance(value, str) else None
+        except ValueError:  # well formed but no such moment ("12:99"): refused like any bad text
+            self.fail("invalid", format="YYYY-MM-DDThh:mm:ss+hh:mm")
         if parsed is None or parsed.tzinfo is None:
             self.fail("no_offset")
         return super().to_internal_value(value)

@@ -81,6 +81,7 @@ def test_one_bad_event_refuses_the_whole_batch_and_names_it(world, login):
             event("negative", product, quantity="-1"),
             {**event("float", product), "quantity": 12.5},
             event("no-offset", product, occurred_at="2025-07-03T10:00:00"),
+            event("no-such-minute", product, occurred_at="2025-07-03T12:99:00Z"),  # was a 500
         ],
     )
 
@@ -89,6 +90,7 @@ def test_one_bad_event_refuses_the_whole_batch_and_names_it(world, login):
         "events.2.quantity",
         "events.3.quantity",
         "events.4.occurred_at",
+        "events.5.occurred_at",
     }
     assert not UsageEvent.objects.for_tenant(world.a.msp).exists(), "nothing is stored"
 
