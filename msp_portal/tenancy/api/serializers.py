@@ -1,9 +1,11 @@
+from django.core.validators import RegexValidator, validate_slug
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from msp_portal.api.fields import StrictCharField, StrictChoiceField, StrictEmailField
 
 from ..choices import ROLE_PERMISSIONS, Role
-from ..models import Membership, Organisation, User
+from ..models import TIMEZONE_CHOICES, Membership, Organisation, User
 
 
 class OrganisationSerializer(serializers.ModelSerializer):
@@ -63,6 +65,32 @@ class MemberInviteSerializer(serializers.Serializer):
     role = StrictChoiceField(choices=Role.choices)
     first_name = StrictCharField(max_length=150, required=False, default="", allow_blank=True)
     last_name = StrictCharField(max_length=150, required=False, default="", allow_blank=True)
+
+
+class MspCreateSerializer(serializers.Serializer):
+    """A new MSP served by the caller's distributor, and its first admin (invited by e-mail); the
+    checks of the "Add an MSP" page (forms_customers.MspCreateForm)."""
+
+    name = StrictCharField(max_length=Organisation._meta.get_field("name").max_length)
+    slug = StrictCharField(
+        max_length=Organisation._meta.get_field("slug").max_length,
+        validators=[validate_slug],
+        help_text="Lower-case letters, digits and hyphens; part of the MSP's addresses.",
+    )
+    country = StrictCharField(
+        max_length=2,
+        validators=[RegexValidator(r"^[A-Za-z]{2}$", _("Enter a two-letter country code."))],
+        help_text="Two-letter ISO code, e.g. FR.",
+    )
+    timezone = StrictChoiceField(choices=TIMEZONE_CHOICES, help_text="An IANA time zone, e.g. Europe/Paris.")
+    currency = StrictCharField(
+        max_length=3,
+        validators=[RegexValidator(r"^[A-Za-z]{3}$", _("Enter a three-letter currency code."))],
+        help_text="Three-letter ISO code, e.g. EUR.",
+    )
+    admin_email = StrictEmailField(max_length=254)  # the column of User.email
+    admin_first_name = StrictCharField(max_length=150, required=False, default="", allow_blank=True)
+    admin_last_name = StrictCharField(max_length=150, required=False, default="", allow_blank=True)
 
 
 class MemberRoleSerializer(serializers.Serializer):

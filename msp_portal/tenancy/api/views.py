@@ -28,6 +28,7 @@ from .serializers import (
     MemberRoleSerializer,
     MembershipSerializer,
     MeSerializer,
+    MspCreateSerializer,
     OrganisationSerializer,
     TokenLoginSerializer,
     TokenSerializer,
@@ -170,11 +171,12 @@ class MemberDetailView(TenantAPIMixin, APIView):
 
 
 class ServedMspListView(TenantAPIMixin, ListAPIView):
-    """A distributor's MSP accounts: only the MSPs it serves."""
+    """A distributor's MSP accounts: only the MSPs it serves; its admins add one (POST)."""
 
     serializer_class = OrganisationSerializer
     queryset = Organisation.objects.none()  # for the schema only
     required_kind = OrganisationKind.DISTRIBUTOR
+    required_perms = {"POST": Perm.MANAGE_ACCOUNTS}
 
     filterset_class = ServedMspFilter
 
@@ -184,3 +186,18 @@ class ServedMspListView(TenantAPIMixin, ListAPIView):
     @extend_schema(responses={200: OrganisationSerializer(many=True), **error_responses(400, 401, 404)})
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request=MspCreateSerializer,
+        responses={201: OrganisationSerializer, **error_responses(400, 401, 403, 404, 409)},
+    )
+    def post(self, request, org_slug):
+        serializer = MspCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        msp = services.msp_create(
+            tenant=self.tenant,
+            acting_user=request.user,
+            base_url=request.build_absolute_uri("/")[:-1],
+            **serializer.validated_data,
+        )
+        return Response(OrganisationSerializer(msp).data, status=status.HTTP_201_CREATED)
