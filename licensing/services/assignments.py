@@ -62,7 +62,8 @@ def _assign_locked(
     organisation = subscription.organisation
     owned, assigned = _counts(subscription)
     licenses = License.objects.for_tenant(organisation).filter(subscription=subscription)
-    _refuse_a_second_seat(subscription, licenses, assignee)
+    settings = selectors.licensing_settings(organisation=organisation)  # read once, for both rules
+    _refuse_a_second_seat(subscription, licenses, assignee, settings)
     if license_id is not None:
         license = licenses.filter(pk=license_id).first()
         if license is None:
@@ -106,16 +107,16 @@ def _assign_locked(
         assignee=assignee.label(),
         at=now,
     )
-    _alert_overallocation(subscription, owned=owned, before=assigned, after=assigned + 1)
+    _alert_overallocation(subscription, settings, owned=owned, before=assigned, after=assigned + 1)
     return license
 
 
-def _refuse_a_second_seat(subscription: Subscription, licenses, assignee: Assignee) -> None:
+def _refuse_a_second_seat(subscription: Subscription, licenses, assignee: Assignee, settings) -> None:
     """One license of a subscription per e-mail address, unless the MSP allows several
     (docs/licensing.md): a second seat for the same person would count twice in the peaks."""
     if not assignee.email:
         return
-    if selectors.licensing_settings(organisation=subscription.organisation).several_seats_per_person:
+    if settings.several_seats_per_person:
         return
     if licenses.filter(assigned_at__isnull=False, assignee_email__iexact=assignee.email).exists():
         raise Conflict(
@@ -126,11 +127,11 @@ def _refuse_a_second_seat(subscription: Subscription, licenses, assignee: Assign
         )
 
 
-def _alert_overallocation(subscription: Subscription, *, owned: int, before: int, after: int) -> None:
+def _alert_overallocation(
+    subscription: Subscription, settings, *, owned: int, before: int, after: int
+) -> None:
     """E-mail the MSP admins when a subscription's over-allocation passes the organisation's threshold."""
-    threshold = selectors.licensing_settings(
-        organisation=subscription.organisation
-    ).overallocation_alert_units
+    threshold = settings.overallocation_alert_units
     if threshold is None:
         return
     if max(before - owned, 0) <= threshold < max(after - owned, 0):

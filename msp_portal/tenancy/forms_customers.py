@@ -6,6 +6,10 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import TIMEZONE_CHOICES, Organisation, User
 
+# An MSP's country and currency as ISO codes; the API's serializer checks the same patterns.
+COUNTRY_PATTERN = r"^[A-Za-z]{2}$"
+CURRENCY_PATTERN = r"^[A-Za-z]{3}$"
+
 
 class MspCreateForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=Organisation._meta.get_field("name").max_length)
@@ -16,7 +20,7 @@ class MspCreateForm(forms.Form):
     )
     country = forms.RegexField(
         label=_("Country"),
-        regex=r"^[A-Za-z]{2}$",
+        regex=COUNTRY_PATTERN,
         max_length=2,
         help_text=_("Two-letter ISO code, e.g. FR."),
         error_messages={"invalid": _("Enter a two-letter country code.")},
@@ -24,7 +28,7 @@ class MspCreateForm(forms.Form):
     timezone = forms.ChoiceField(label=_("Time zone"), choices=TIMEZONE_CHOICES, initial="UTC")
     currency = forms.RegexField(
         label=_("Currency"),
-        regex=r"^[A-Za-z]{3}$",
+        regex=CURRENCY_PATTERN,
         max_length=3,
         help_text=_("Three-letter ISO code, e.g. EUR."),
         error_messages={"invalid": _("Enter a three-letter currency code.")},

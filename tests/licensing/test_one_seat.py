@@ -101,7 +101,7 @@ def test_a_bulk_file_naming_a_holder_or_a_person_twice_is_refused_by_row(world, 
     assert result.errors == [] and result.applied == 3
 
 
-def test_the_rule_reads_only_the_organisations_own_setting(world, e3, product, buy):
+def test_the_rule_reads_only_the_organisations_own_setting(world, e3):
     """B allowing several seats changes nothing for A."""
     allow_several(world.b, True)
     give(world.a, e3, "ann@customer.example")

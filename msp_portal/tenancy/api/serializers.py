@@ -5,6 +5,7 @@ from rest_framework import serializers
 from msp_portal.api.fields import StrictCharField, StrictChoiceField, StrictEmailField
 
 from ..choices import ROLE_PERMISSIONS, Role
+from ..forms_customers import COUNTRY_PATTERN, CURRENCY_PATTERN
 from ..models import TIMEZONE_CHOICES, Membership, Organisation, User
 
 
@@ -79,13 +80,13 @@ class MspCreateSerializer(serializers.Serializer):
     )
     country = StrictCharField(
         max_length=2,
-        validators=[RegexValidator(r"^[A-Za-z]{2}$", _("Enter a two-letter country code."))],
+        validators=[RegexValidator(COUNTRY_PATTERN, _("Enter a two-letter country code."))],
         help_text="Two-letter ISO code, e.g. FR.",
     )
     timezone = StrictChoiceField(choices=TIMEZONE_CHOICES, help_text="An IANA time zone, e.g. Europe/Paris.")
     currency = StrictCharField(
         max_length=3,
-        validators=[RegexValidator(r"^[A-Za-z]{3}$", _("Enter a three-letter currency code."))],
+        validators=[RegexValidator(CURRENCY_PATTERN, _("Enter a three-letter currency code."))],
         help_text="Three-letter ISO code, e.g. EUR.",
     )
     admin_email = StrictEmailField(max_length=254)  # the column of User.email
